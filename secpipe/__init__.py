@@ -1,0 +1,3 @@
+"""secpipe: security gates as code."""
+from secpipe._version import __version__
+__all__ = ["__version__"]

@@ -1,0 +1,239 @@
+"""The ``secpipe`` command line.
+
+Each subcommand is a small function; ``main`` maps errors to exit codes in one place:
+0 passed, 1 policy violated, 2 invalid input, 3 a gate could not run (or a bug), 130 Ctrl-C.
+Heavy modules are imported inside the subcommands so ``secpipe --version`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from secpipe._errors import ExitCode, InvalidInputError, SecpipeError
+from secpipe._version import __version__
+
+logger = logging.getLogger("secpipe")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with exit code 2 and one-line errors (its default already uses 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """Print one line and exit 2."""
+        self.exit(int(ExitCode.INVALID_INPUT), f"secpipe: error: {message}\n")
+
+
+def _verbosity(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("-v", "--verbose", action="count", default=0,
+                       help="more output: -v debug logs and tracebacks, -vv raw tool output")
+    group.add_argument("-q", "--quiet", action="store_true", help="only errors and the verdict")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = _Parser(prog="secpipe", description="Security gates as code.")
+    parser.add_argument("--version", action="version", version=f"secpipe {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = subparsers.add_parser("run", help="run the pipeline's gates on a folder")
+    run.add_argument("path", nargs="?", default=".", help="folder to scan (default: .)")
+    run.add_argument("--pipeline", type=Path, metavar="FILE",
+                     help="pipeline file (default: PATH/secpipe.yml, else the built-in default;"
+                          " builtin:NAME picks a shipped one)")
+    run.add_argument("--stage", action="append", default=[], metavar="STAGE",
+                     help="run only this stage (repeatable)")
+    run.add_argument("--gate", action="append", default=[], metavar="GATE",
+                     help="run only this gate (repeatable)")
+    run.add_argument("--output-dir", type=Path, default=Path(".secpipe"), metavar="DIR",
+                     help="where reports go (default: .secpipe); findings.json is always written")
+    run.add_argument("--format", default="", metavar="FORMATS",
+                     help="extra report formats, comma-separated (sarif, markdown)")
+    run.add_argument("--jobs", type=int, default=None, metavar="N",
+                     help="scanner processes at a time (default: number of CPUs)")
+    run.add_argument("--install-tools", action="store_true",
+                     help="install missing scanners into secpipe's managed environments first")
+    run.set_defaults(handler=_cmd_run)
+
+    validate = subparsers.add_parser("validate", help="check a pipeline file")
+    validate.add_argument("pipeline", nargs="?", type=Path, default=Path("secpipe.yml"))
+    validate.set_defaults(handler=_cmd_validate)
+
+    init = subparsers.add_parser("init", help="write a commented starter secpipe.yml")
+    init.add_argument("path", nargs="?", type=Path, default=Path("."))
+    init.add_argument("--force", action="store_true", help="overwrite an existing secpipe.yml")
+    init.set_defaults(handler=_cmd_init)
+
+    gates = subparsers.add_parser("gates", help="list the gates, their tools and versions")
+    gates.set_defaults(handler=_cmd_gates)
+
+    schema = subparsers.add_parser("schema", help="print a JSON Schema")
+    schema.add_argument("which", choices=["pipeline", "findings"])
+    schema.set_defaults(handler=_cmd_schema)
+
+    try:  # TEMP
+        from secpipe._tools_cli import add_tools_parser
+
+        add_tools_parser(subparsers)
+    except ImportError:  # TEMP
+        pass
+
+    for sub in subparsers.choices.values():
+        _add_verbosity_everywhere(sub)
+    return parser
+
+
+def _add_verbosity_everywhere(parser: argparse.ArgumentParser) -> None:
+    if not any("--verbose" in action.option_strings for action in parser._actions):
+        _verbosity(parser)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _add_verbosity_everywhere(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``secpipe`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return int(ExitCode.INVALID_INPUT)
+    verbose = getattr(args, "verbose", 0)
+    _setup_logging(verbose, getattr(args, "quiet", False))
+
+    try:
+        return int(args.handler(args))
+    except SecpipeError as error:
+        if verbose:
+            logger.exception("details")
+        print(f"secpipe: error: {error}", file=sys.stderr)
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        print("secpipe: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+    except Exception as error:  # noqa: BLE001 - the last net: a bug must not show a traceback
+        if verbose:
+            raise
+        print(
+            f"secpipe: internal error: {type(error).__name__}: {error} "
+            "(run with -v for the traceback)",
+            file=sys.stderr,
+        )
+        return int(ExitCode.GATE_ERROR)
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    # Only the package logger's level is set, so third-party libraries stay quiet.
+    from secpipe._redact import ScrubbingFilter
+
+    for old in list(logger.handlers):
+        logger.removeHandler(old)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(ScrubbingFilter())
+    handler.setFormatter(logging.Formatter("secpipe: %(levelname)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from secpipe import _runner
+    from secpipe._console import TerminalProgress, summary
+    from secpipe._pipeline import find_pipeline
+    from secpipe._redact import scrub_known
+    from secpipe.reports import write_reports
+
+    # Validate everything the user typed before any scanner starts.
+    root = Path(args.path)
+    if not root.is_dir():
+        raise InvalidInputError(f"{args.path}: not a folder (or it does not exist)")
+    formats = [item.strip() for item in args.format.split(",") if item.strip()]
+    if args.jobs is not None and args.jobs < 1:
+        raise InvalidInputError("--jobs: must be at least 1")
+    loaded = find_pipeline(root, args.pipeline)
+    logger.info("pipeline: %s", loaded.source)
+
+    # Run the gates with progress on stderr, then write every report.
+    request = _runner.RunRequest(
+        root=root, pipeline=loaded, stages=args.stage, gates=args.gate, jobs=args.jobs,
+        install_tools=args.install_tools,
+    )
+    with TerminalProgress(quiet=args.quiet) as progress:
+        report = _runner.run(request, progress)
+    written = write_reports(report, args.output_dir, formats)
+
+    print(scrub_known(summary(report, [str(path) for path in written])))
+    return report.exit_code
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from secpipe._pipeline import load_pipeline
+
+    loaded = load_pipeline(args.pipeline)
+    pipeline = loaded.pipeline
+    gate_count = len({gate for stage in pipeline.stages.values() for gate in stage.gates})
+    print(
+        f"{args.pipeline}: valid (version {pipeline.version}, {len(pipeline.stages)} stages: "
+        f"{', '.join(pipeline.stages)}; {gate_count} gates)"
+    )
+    return int(ExitCode.PASSED)
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from secpipe._starter import starter_pipeline
+
+    if not args.path.is_dir():
+        raise InvalidInputError(f"{args.path}: not a folder (or it does not exist)")
+    target = args.path / "secpipe.yml"
+    if target.exists() and not args.force:
+        raise InvalidInputError(f"{target}: already exists (use --force to overwrite)")
+    try:
+        target.write_text(starter_pipeline(), encoding="utf-8")
+    except OSError as error:
+        raise InvalidInputError(f"{target}: cannot write: {error.strerror}") from None
+    print(f"wrote {target}; check it with `secpipe validate {target}`")
+    return int(ExitCode.PASSED)
+
+
+def _cmd_gates(args: argparse.Namespace) -> int:
+    from secpipe._errors import ToolError
+    from secpipe.gates import GATES
+    from secpipe.tools import _envs
+
+    rows = [("gate", "tool", "status", "version", "where")]
+    for gate in GATES.values():
+        for tool in gate.tools:
+            try:
+                resolved = _envs.resolve(tool)
+            except ToolError:
+                rows.append((gate.name, tool, "missing", "-",
+                             f"run `secpipe tools install {tool}`"))
+                continue
+            rows.append((gate.name, tool, f"installed ({resolved.source})",
+                         resolved.version or "?", str(resolved.executable)))
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True))
+              + "  " + row[4])
+    for gate in GATES.values():
+        print(f"\n{gate.name}: {gate.description}")
+    return int(ExitCode.PASSED)
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from secpipe._schemas import findings_json_schema
+    from secpipe._pipeline import pipeline_json_schema
+
+    schema = pipeline_json_schema() if args.which == "pipeline" else findings_json_schema()
+    print(json.dumps(schema, indent=2))
+    return int(ExitCode.PASSED)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""The findings model: the one shape every gate, tool, policy and report speaks.
+
+These models are a public contract (``findings.json`` and its published JSON Schema); field names
+only ever get added, never renamed. Findings are frozen: later steps (deduplication, baselines,
+waivers) make changed copies with ``model_copy(update=...)``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+#: The version of the ``findings.json`` layout; bumped only on incompatible changes.
+FINDINGS_SCHEMA_VERSION = "1.0"
+
+
+class Severity(StrEnum):
+    """The one severity scale; every tool's own levels are mapped onto it."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Order for comparisons: ``critical`` is 4, ``info`` is 0."""
+        return _SEVERITY_RANK[self]
+
+    def at_least(self, threshold: Severity) -> bool:
+        """Whether this severity is as bad as ``threshold`` or worse."""
+        return self.rank >= threshold.rank
+
+
+_SEVERITY_RANK = {
+    Severity.INFO: 0,
+    Severity.LOW: 1,
+    Severity.MEDIUM: 2,
+    Severity.HIGH: 3,
+    Severity.CRITICAL: 4,
+}
+
+
+class Confidence(StrEnum):
+    """How sure the tool is that a finding is real."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class FindingStatus(StrEnum):
+    """Whether a finding is new, already in the baseline, or waived."""
+
+    NEW = "new"
+    BASELINE = "baseline"
+    WAIVED = "waived"
+
+
+class GateStatus(StrEnum):
+    """The outcome of one gate (or of one tool inside it)."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+CweId = Annotated[str, StringConstraints(pattern=r"^CWE-[0-9]+$")]
+
+
+class Advisory(_Frozen):
+    """One published advisory about a package, with the other ids it is known by."""
+
+    id: str
+    aliases: tuple[str, ...] = ()
+
+
+class Package(_Frozen):
+    """The package a dependency finding is about."""
+
+    name: str
+    version: str
+    fixed_versions: tuple[str, ...] = ()
+    advisories: tuple[Advisory, ...] = ()
+
+
+class Finding(_Frozen):
+    """One weakness at one place, reported by one or more tools."""
+
+    fingerprint: str = Field(description="Stable id: survives unrelated edits to the file.")
+    gate: str
+    tool: str = Field(description="The tool whose report this finding was built from.")
+    tools: tuple[str, ...] = Field(description="Every tool that reported this weakness here.")
+    rule_id: str
+    title: str
+    message: str
+    severity: Severity
+    confidence: Confidence | None = None
+    path: str = Field(description="Repository-relative POSIX path.")
+    start_line: int = Field(ge=0, description="1-based; 0 when the finding is about a whole file.")
+    end_line: int = Field(ge=0)
+    cwe: tuple[CweId, ...] = ()
+    references: tuple[str, ...] = ()
+    status: FindingStatus = FindingStatus.NEW
+    package: Package | None = None
+
+
+class ToolRun(_Frozen):
+    """What happened when one tool ran inside a gate."""
+
+    name: str
+    version: str | None = None
+    status: GateStatus
+    duration_s: float = Field(ge=0)
+    error: str | None = None
+    skipped_files: tuple[str, ...] = Field(
+        default=(), description="Files the tool was given but could not scan, with the reason."
+    )
+
+
+class GateRun(_Frozen):
+    """The outcome of one gate in one stage."""
+
+    name: str
+    stage: str
+    status: GateStatus
+    findings: int = Field(ge=0, description="How many findings this gate reported.")
+    tools: tuple[ToolRun, ...] = ()
+    error: str | None = None
+
+
+class Violation(_Frozen):
+    """One reason the policy failed the run."""
+
+    rule: str
+    message: str
+    fingerprints: tuple[str, ...] = ()
+
+
+class Report(_Frozen):
+    """The whole result of a run: the content of ``findings.json``."""
+
+    schema_version: str = FINDINGS_SCHEMA_VERSION
+    secpipe_version: str
+    started_at: datetime
+    duration_s: float = Field(ge=0)
+    root: str
+    pipeline: str
+    stages: tuple[str, ...]
+    passed: bool
+    exit_code: int
+    gates: tuple[GateRun, ...]
+    findings: tuple[Finding, ...]
+    violations: tuple[Violation, ...] = ()
+    warnings: tuple[str, ...] = ()

@@ -1,0 +1,198 @@
+"""From what each tool reported to the one findings model.
+
+Every adapter hands over ``RawFinding`` objects; this module makes their paths repository-relative
+(dropping anything outside the scanned root), merges the same weakness reported by several tools
+at the same place into one finding, and gives each finding a fingerprint that survives edits
+elsewhere in the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from secpipe._findings import Confidence, Finding, Package, Severity
+from secpipe._paths import to_repo_relative
+
+logger = logging.getLogger(__name__)
+
+#: Bumped if the fingerprint recipe ever changes, so old baselines can be recognised.
+FINGERPRINT_VERSION = "v1"
+
+
+@dataclass(frozen=True)
+class RawFinding:
+    """A finding as one tool adapter understood it, before paths and duplicates are settled.
+
+    ``weakness`` is a tool-independent class of the problem (``injection``, ``deserialization``…)
+    when the adapter knows it: two tools reporting the same class on the same line are one
+    finding, and the fingerprint uses the class, so it does not change with which tools ran.
+    """
+
+    tool: str
+    rule_id: str
+    title: str
+    message: str
+    severity: Severity
+    path: str
+    start_line: int
+    end_line: int
+    confidence: Confidence | None = None
+    cwe: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    weakness: str | None = None
+    package: Package | None = None
+
+
+@dataclass
+class _Group:
+    members: list[RawFinding] = field(default_factory=list)
+
+    def accepts(self, other: RawFinding) -> bool:
+        first = self.members[0]
+        if any(member.tool == other.tool and member.rule_id == other.rule_id
+               for member in self.members):
+            return False
+        same_class = first.weakness is not None and first.weakness == other.weakness
+        shared_cwe = bool(set(first.cwe) & set(other.cwe))
+        return same_class or shared_cwe
+
+
+def normalize(
+    raw: Iterable[RawFinding],
+    *,
+    gate: str,
+    root: Path,
+    tool_cwd: Path | None = None,
+) -> tuple[list[Finding], list[str]]:
+    """Turn raw findings into findings; returns them (sorted) and warnings for the user."""
+    warnings: list[str] = []
+    located: list[RawFinding] = []
+
+    # Paths: every finding must point inside the scanned root, or it is dropped with a warning.
+    for finding in raw:
+        relative = to_repo_relative(finding.path, root, tool_cwd)
+        if relative is None:
+            warnings.append(
+                f"{finding.tool}: dropped a finding outside the scanned root: {finding.path}"
+            )
+            continue
+        start = max(finding.start_line, 0)
+        located.append(replace(finding, path=relative, start_line=start,
+                               end_line=max(finding.end_line, start)))
+
+    # Duplicates: the same weakness class (or CWE) at the same line from several tools is one.
+    groups: dict[tuple[str, int], list[_Group]] = defaultdict(list)
+    for finding in sorted(located, key=_tool_order):
+        slots = groups[(finding.path, finding.start_line)]
+        target = next((group for group in slots if group.accepts(finding)), None)
+        if target is None:
+            slots.append(_Group([finding]))
+        else:
+            target.members.append(finding)
+
+    merged = [_merge(group, gate) for slots in groups.values() for group in slots]
+    findings = _fingerprint(merged, gate, root)
+    findings.sort(key=lambda item: (-item.severity.rank, item.path, item.start_line, item.rule_id))
+    return findings, warnings
+
+
+def _tool_order(finding: RawFinding) -> tuple[str, int, str, str]:
+    return (finding.path, finding.start_line, finding.tool, finding.rule_id)
+
+
+@dataclass(frozen=True)
+class _Merged:
+    primary: RawFinding
+    tools: tuple[str, ...]
+    severity: Severity
+    cwe: tuple[str, ...]
+    references: tuple[str, ...]
+    key: str
+
+
+def _merge(group: _Group, gate: str) -> _Merged:
+    # The most severe report leads; the others add their tool names, CWEs and references.
+    members = sorted(group.members, key=lambda item: (-item.severity.rank, item.tool))
+    primary = members[0]
+    cwe = tuple(sorted({cwe for member in members for cwe in member.cwe},
+                       key=lambda text: int(text.split("-")[1])))
+    references = tuple(dict.fromkeys(ref for member in members for ref in member.references))
+    classes = sorted({member.weakness for member in members if member.weakness})
+    key = classes[0] if classes else (cwe[0] if cwe else f"{primary.tool}:{primary.rule_id}")
+    return _Merged(
+        primary=primary,
+        tools=tuple(sorted({member.tool for member in members})),
+        severity=primary.severity,
+        cwe=cwe,
+        references=references,
+        key=key,
+    )
+
+
+def _fingerprint(merged: Sequence[_Merged], gate: str, root: Path) -> list[Finding]:
+    """Give each finding an id built from what it is and the text it points at.
+
+    The line number is left out on purpose, so adding lines elsewhere changes nothing; the
+    occurrence number tells apart the same weakness on identical lines of one file.
+    """
+    lines = _LineCache(root)
+    occurrences: dict[tuple[str, ...], int] = defaultdict(int)
+    findings: list[Finding] = []
+    ordered = sorted(merged, key=lambda item: (item.primary.path, item.primary.start_line,
+                                               item.key))
+    for item in ordered:
+        raw = item.primary
+        package_key = f"{raw.package.name}=={raw.package.version}" if raw.package else ""
+        content = lines.text(raw.path, raw.start_line, raw.end_line)
+        identity = (gate, item.key, raw.path, content, package_key)
+        occurrence = occurrences[identity]
+        occurrences[identity] += 1
+        digest = hashlib.sha256(
+            "\0".join((FINGERPRINT_VERSION, *identity, str(occurrence))).encode()
+        ).hexdigest()
+        findings.append(
+            Finding(
+                fingerprint=digest[:32],
+                gate=gate,
+                tool=raw.tool,
+                tools=item.tools,
+                rule_id=raw.rule_id,
+                title=raw.title,
+                message=raw.message,
+                severity=item.severity,
+                confidence=raw.confidence,
+                path=raw.path,
+                start_line=raw.start_line,
+                end_line=raw.end_line,
+                cwe=item.cwe,
+                references=item.references,
+                package=raw.package,
+            )
+        )
+    return findings
+
+
+class _LineCache:
+    """Reads each file once and answers "what text is at these lines", whitespace-normalized."""
+
+    def __init__(self, root: Path):
+        self._root = root
+        self._files: dict[str, list[str]] = {}
+
+    def text(self, path: str, start: int, end: int) -> str:
+        if start <= 0:
+            return ""
+        if path not in self._files:
+            try:
+                raw = (self._root / path).read_bytes()
+            except OSError:
+                raw = b""
+            self._files[path] = raw.decode("utf-8", errors="replace").splitlines()
+        content = self._files[path][start - 1 : max(end, start)]
+        # Indentation and spacing changes are not a new weakness.
+        return "\n".join(" ".join(line.split()) for line in content)

@@ -1,0 +1,187 @@
+"""The runner: picks the stages and gates of a run, runs the gates side by side, and judges.
+
+A gate listed in several selected stages runs once; its result is reported (and judged) under
+each of those stages. Gates run concurrently, and a shared limit keeps the number of scanner
+processes at ``jobs`` at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from secpipe import _paths, _process
+from secpipe._errors import InvalidInputError
+from secpipe._findings import Finding, GateRun, GateStatus, Report
+from secpipe._pipeline import KNOWN_GATES, LoadedPipeline
+from secpipe._policy import GateResult, decide
+from secpipe._progress import ProgressSink, SilentProgress
+from secpipe._version import __version__
+from secpipe.gates import GATES, GateContext, GateOutcome, gate_files
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What the user asked for: where, with which pipeline, and which stages and gates."""
+
+    root: Path
+    pipeline: LoadedPipeline
+    stages: Sequence[str] = ()
+    gates: Sequence[str] = ()
+    jobs: int | None = None
+    install_tools: bool = False
+
+
+def plan(request: RunRequest) -> list[tuple[str, list[str]]]:
+    """The (stage, gates) pairs to run, in pipeline order; bad selections are InvalidInputError."""
+    pipeline = request.pipeline.pipeline
+    for stage in request.stages:
+        if stage not in pipeline.stages:
+            raise InvalidInputError(
+                f"--stage {stage}: no such stage in {request.pipeline.source} "
+                f"(stages: {', '.join(pipeline.stages)})"
+            )
+    for gate in request.gates:
+        if gate not in KNOWN_GATES:
+            raise InvalidInputError(f"--gate {gate}: unknown gate (known: {', '.join(KNOWN_GATES)})")
+
+    chosen_stages = [name for name in pipeline.stages if not request.stages or name in request.stages]
+    selected = [
+        (stage, [gate for gate in pipeline.stages[stage].gates
+                 if not request.gates or gate in request.gates])
+        for stage in chosen_stages
+    ]
+    selected = [(stage, gates) for stage, gates in selected if gates]
+    missing = set(request.gates) - {gate for _, gates in selected for gate in gates}
+    if missing:
+        raise InvalidInputError(
+            f"--gate {', '.join(sorted(missing))}: not in the selected stages of "
+            f"{request.pipeline.source}"
+        )
+    return selected
+
+
+def run(request: RunRequest, progress: ProgressSink | None = None) -> Report:
+    """Run the selected gates and return the judged report (writing no files)."""
+    started_at = datetime.now(UTC)
+    started = time.monotonic()
+    progress = progress or SilentProgress()
+
+    # Validate the target and the selection before any tool starts.
+    root = request.root.resolve()
+    if not root.is_dir():
+        raise InvalidInputError(f"{request.root}: not a folder (or it does not exist)")
+    selected = plan(request)
+    unique_gates = list(dict.fromkeys(gate for _, gates in selected for gate in gates))
+    first_stage = {gate: next(s for s, gates in selected if gate in gates) for gate in unique_gates}
+
+    # List the tree once; every gate filters the same list with its own globs.
+    all_files = tuple(_paths.list_files(root))
+    logger.info("scanning %d files under %s", len(all_files), root)
+
+    jobs = request.jobs or os.cpu_count() or 1
+    outcomes = _run_gates(request, root, all_files, unique_gates, first_stage, jobs, progress)
+    return _judge(request, root, selected, outcomes, started_at, time.monotonic() - started)
+
+
+def _run_gates(
+    request: RunRequest,
+    root: Path,
+    all_files: tuple[str, ...],
+    gates: list[str],
+    first_stage: dict[str, str],
+    jobs: int,
+    progress: ProgressSink,
+) -> dict[str, GateOutcome]:
+    limiter = threading.Semaphore(jobs)
+    pipeline = request.pipeline.pipeline
+    pool = ThreadPoolExecutor(max_workers=max(1, len(gates)), thread_name_prefix="gate")
+    futures: dict[str, Future[GateOutcome]] = {}
+    try:
+        for name in gates:
+            settings = pipeline.gates.settings(name)
+            context = GateContext(
+                root=root,
+                stage=first_stage[name],
+                settings=settings,
+                files=gate_files(all_files, settings),
+                progress=progress,
+                limiter=limiter,
+                install_tools=request.install_tools,
+            )
+            futures[name] = pool.submit(GATES[name].run, context)
+        return {name: future.result() for name, future in futures.items()}
+    except KeyboardInterrupt:
+        # Ctrl-C: stop waiting, kill every scanner's process group, and let the CLI exit 130.
+        pool.shutdown(wait=False, cancel_futures=True)
+        _process.kill_all()
+        raise
+    finally:
+        pool.shutdown(wait=True)
+
+
+def _judge(
+    request: RunRequest,
+    root: Path,
+    selected: list[tuple[str, list[str]]],
+    outcomes: dict[str, GateOutcome],
+    started_at: datetime,
+    duration_s: float,
+) -> Report:
+    pipeline = request.pipeline.pipeline
+    results = [
+        GateResult(
+            stage=stage,
+            gate=gate,
+            errors=tuple(f"{run.name}: {run.error}" for run in outcomes[gate].tool_runs
+                         if run.status is GateStatus.ERROR),
+            findings=tuple(outcomes[gate].findings),
+        )
+        for stage, gates in selected
+        for gate in gates
+    ]
+    decision = decide(pipeline.policy, results)
+
+    gate_runs = [
+        GateRun(
+            name=result.gate,
+            stage=result.stage,
+            status=decision.gate_status[(result.stage, result.gate)],
+            findings=len(result.findings),
+            tools=tuple(outcomes[result.gate].tool_runs),
+            error="; ".join(result.errors) or None,
+        )
+        for result in results
+    ]
+    findings: dict[str, Finding] = {}
+    for outcome in outcomes.values():
+        findings.update((finding.fingerprint, finding) for finding in outcome.findings)
+    warnings = [warning for outcome in outcomes.values() for warning in outcome.warnings]
+
+    return Report(
+        secpipe_version=__version__,
+        started_at=started_at,
+        duration_s=round(duration_s, 3),
+        root=str(root),
+        pipeline=request.pipeline.source,
+        stages=tuple(stage for stage, _ in selected),
+        passed=decision.passed,
+        exit_code=int(decision.exit_code),
+        gates=tuple(gate_runs),
+        findings=tuple(sorted(findings.values(), key=_severity_order)),
+        violations=tuple(decision.violations),
+        warnings=tuple(warnings + decision.warnings),
+    )
+
+
+def _severity_order(finding: Finding) -> tuple[int, str, int, str]:
+    return (-finding.severity.rank, finding.path, finding.start_line, finding.rule_id)

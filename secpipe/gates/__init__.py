@@ -1,0 +1,11 @@
+"""The gates: one module per gate, each choosing its tools and files."""
+
+from __future__ import annotations
+
+from secpipe.gates._interface import GateContext, GateOutcome, ToolGate, gate_files
+from secpipe.gates._sast import SastGate
+
+#: Every gate by name, in the order a full pipeline runs them.
+GATES: dict[str, ToolGate] = {gate.name: gate for gate in (SastGate(),)}
+
+__all__ = ["GATES", "GateContext", "GateOutcome", "ToolGate", "gate_files"]

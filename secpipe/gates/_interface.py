@@ -1,0 +1,152 @@
+"""What a gate is: a named set of tools (and own checks) applied to a set of files.
+
+Most gates only choose tools and files; ``ToolGate`` does the common work of resolving each tool,
+running them side by side, and turning every failure into a tool ``error`` instead of a pass.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from secpipe import _paths
+from secpipe._errors import SecpipeError, ToolError
+from secpipe._findings import Finding, GateStatus, ToolRun
+from secpipe._normalize import RawFinding, normalize
+from secpipe._pipeline import GateSettings, ToolOptions
+from secpipe._progress import ProgressSink
+from secpipe.tools import ADAPTERS, ToolAdapter, ToolContext
+from secpipe.tools import _envs
+
+logger = logging.getLogger(__name__)
+
+@dataclass(frozen=True)
+class GateContext:
+    """What a gate run gets from the runner."""
+
+    root: Path
+    stage: str
+    settings: GateSettings
+    files: tuple[str, ...]
+    progress: ProgressSink
+    limiter: threading.Semaphore
+    install_tools: bool = False
+
+@dataclass
+class GateOutcome:
+    """What a gate produced: its findings, each tool's run, and warnings for the user."""
+
+    name: str
+    findings: list[Finding] = field(default_factory=list)
+    tool_runs: list[ToolRun] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def errored(self) -> bool:
+        """Whether any tool of the gate could not run."""
+        return any(run.status is GateStatus.ERROR for run in self.tool_runs)
+
+class ToolGate:
+    """A gate made of wrapped tools; subclasses name the gate and the tools it may use."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    tools: ClassVar[tuple[str, ...]]
+
+    def selected_tools(self, settings: GateSettings) -> list[str]:
+        """The tools the pipeline chose for this gate (all of them by default)."""
+        chosen = getattr(settings, "tools", None)
+        return list(chosen) if chosen else list(self.tools)
+
+    def tool_options(self, settings: GateSettings, tool: str) -> ToolOptions:
+        """The pipeline's options for one tool of this gate."""
+        options = getattr(settings, tool, None)
+        return options if isinstance(options, ToolOptions) else ToolOptions()
+
+    def run(self, context: GateContext) -> GateOutcome:
+        """Run every selected tool side by side and normalize what they report."""
+        tools = self.selected_tools(context.settings)
+        outcome = GateOutcome(name=self.name)
+        raw: list[RawFinding] = []
+        with ThreadPoolExecutor(max_workers=len(tools), thread_name_prefix=self.name) as pool:
+            results = list(pool.map(lambda tool: self._run_tool(context, tool), tools))
+        for run, findings, warnings in results:
+            outcome.tool_runs.append(run)
+            outcome.warnings.extend(warnings)
+            raw.extend(findings)
+
+        findings, warnings = normalize(raw, gate=self.name, root=context.root)
+        outcome.findings = findings
+        outcome.warnings.extend(warnings)
+        return outcome
+
+    def _run_tool(
+        self, context: GateContext, tool: str
+    ) -> tuple[ToolRun, list[RawFinding], list[str]]:
+        adapter = ADAPTERS[tool]()
+        options = self.tool_options(context.settings, tool)
+        files = tuple(path for path in context.files if adapter.wants(path))
+        started = time.monotonic()
+        context.progress.tool_started(context.stage, self.name, tool)
+
+        # Nothing to scan is not a pass by accident: the tool is recorded as skipped.
+        if not files:
+            run = ToolRun(name=tool, status=GateStatus.SKIPPED, duration_s=0.0,
+                          error="no files for this tool")
+            context.progress.tool_finished(context.stage, self.name, run, 0)
+            return run, [], []
+
+        version: str | None = None
+        warnings: list[str] = []
+        try:
+            resolved = self._resolve(tool, options, context.install_tools)
+            version = resolved.version
+            if resolved.warning:
+                warnings.append(resolved.warning)
+            with context.limiter, tempfile.TemporaryDirectory(prefix=f"secpipe-{tool}-") as tmp:
+                tool_context = ToolContext(
+                    root=context.root,
+                    files=files,
+                    executable=resolved.executable,
+                    options=options,
+                    timeout_s=options.timeout or context.settings.timeout,
+                    workdir=Path(tmp),
+                    env=_envs.scanner_env(),
+                )
+                output = adapter.run(tool_context)
+        except SecpipeError as error:
+            # Fail closed: a tool that did not really run makes its gate an error, never a pass.
+            run = ToolRun(name=tool, version=version, status=GateStatus.ERROR,
+                          duration_s=time.monotonic() - started, error=str(error))
+            context.progress.tool_finished(context.stage, self.name, run, 0)
+            return run, [], warnings
+
+        run = ToolRun(
+            name=tool,
+            version=output.version or version,
+            status=GateStatus.PASSED,
+            duration_s=round(time.monotonic() - started, 3),
+            skipped_files=tuple(output.skipped_files),
+        )
+        warnings += [f"{tool} could not scan {entry}" for entry in output.skipped_files]
+        context.progress.tool_finished(context.stage, self.name, run, len(output.findings))
+        return run, output.findings, warnings
+
+    def _resolve(self, tool: str, options: ToolOptions, install: bool) -> _envs.ResolvedTool:
+        try:
+            return _envs.resolve(tool, version=options.version, explicit_path=options.path)
+        except ToolError:
+            if not install or options.path:
+                raise
+        _envs.install(tool, options.version)
+        return _envs.resolve(tool, version=options.version, explicit_path=options.path)
+
+def gate_files(all_files: tuple[str, ...], settings: GateSettings) -> tuple[str, ...]:
+    """The files of the tree that a gate's include/exclude globs let through."""
+    return tuple(_paths.select(all_files, settings.include, settings.exclude))

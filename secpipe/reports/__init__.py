@@ -1,0 +1,89 @@
+"""Report writers: turn a finished run into ``findings.json`` and any extra formats asked for.
+
+``findings.json`` is always written, because it is the complete record the other formats are cut
+from. Each file is written atomically, so a reader (a CI upload step, a PR bot) never sees half
+a report.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType
+
+from secpipe._errors import InvalidInputError
+from secpipe._findings import Report
+from secpipe.reports._interface import Reporter
+from secpipe.reports._json import JsonReporter
+from secpipe.reports._markdown import MarkdownReporter
+from secpipe.reports._sarif import SarifReporter
+
+__all__ = [
+    "FORMATS",
+    "JsonReporter",
+    "MarkdownReporter",
+    "Reporter",
+    "SarifReporter",
+    "write_reports",
+]
+
+# TODO: load third-party reporters from an entry-point group once one is published; until then
+# the built-in formats are the only ones.
+#: Every known report format, by the name used on the command line.
+FORMATS: Mapping[str, Reporter] = MappingProxyType(
+    {reporter.name: reporter for reporter in (JsonReporter(), SarifReporter(), MarkdownReporter())}
+)
+
+_ALWAYS = JsonReporter.name
+
+
+def write_reports(report: Report, output_dir: Path, formats: Sequence[str]) -> list[Path]:
+    """Write ``findings.json`` and each requested format into ``output_dir``.
+
+    Returns the paths written, ``findings.json`` first, then the other formats in the order
+    asked for (each once). Raises :class:`~secpipe._errors.InvalidInputError` for an unknown
+    format name, or when ``output_dir`` cannot be created or written to.
+    """
+    # Check every name before writing anything, so a typo never leaves a partial set of files.
+    unknown = [name for name in formats if name not in FORMATS]
+    if unknown:
+        raise InvalidInputError(
+            f"unknown report format {', '.join(map(repr, unknown))}; "
+            f"known formats: {', '.join(sorted(FORMATS))}"
+        )
+    reporters = [FORMATS[name] for name in dict.fromkeys([_ALWAYS, *formats])]
+
+    # The output folder is usually new in CI; a path that cannot become a folder is the user's.
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInputError(
+            f"cannot create the report folder {output_dir}: {exc.strerror or exc}"
+        ) from exc
+
+    # findings.json goes first, so the complete record exists even if a later format fails.
+    written = []
+    for reporter in reporters:
+        target = output_dir / reporter.filename
+        _write_atomically(target, reporter.render(report))
+        written.append(target)
+    return written
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    """Replace ``target`` with ``text`` in one step, leaving no temporary file behind."""
+    # The temporary file sits beside the target: os.replace is only atomic within one file system.
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        # os.open with 0o666 lets the umask decide the mode, as for any ordinary new file.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with open(descriptor, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise InvalidInputError(f"cannot write {target}: {exc.strerror or exc}") from exc

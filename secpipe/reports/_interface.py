@@ -1,0 +1,27 @@
+"""The contract every report format fulfils.
+
+A reporter is a pure function from a finished :class:`~secpipe._findings.Report` to the text of one
+file. Writing files (atomically, into the output folder) is done once for all formats by
+:func:`secpipe.reports.write_reports`, so a reporter never touches the file system.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+from secpipe._findings import Report
+
+
+class Reporter(ABC):
+    """Turns a finished run into the text of one report file."""
+
+    #: The format name users pass on the command line, such as ``"sarif"``.
+    name: ClassVar[str]
+
+    #: The name of the file written into the output folder, such as ``"findings.sarif"``.
+    filename: ClassVar[str]
+
+    @abstractmethod
+    def render(self, report: Report) -> str:
+        """Return the whole file content for ``report``, ending with a newline."""

@@ -1,0 +1,16 @@
+"""The wrapped scanners: one adapter module per tool, plus their managed environments."""
+
+from __future__ import annotations
+
+from secpipe.tools._bandit import BanditAdapter
+from secpipe.tools._interface import ToolAdapter, ToolContext, ToolOutput
+from secpipe.tools._semgrep import SemgrepAdapter
+
+#: Every adapter by tool name.
+ADAPTERS: dict[str, type[ToolAdapter]] = {
+    SemgrepAdapter.name: SemgrepAdapter,
+    BanditAdapter.name: BanditAdapter,
+}
+
+__all__ = ["ADAPTERS", "BanditAdapter", "SemgrepAdapter", "ToolAdapter", "ToolContext",
+           "ToolOutput"]
