@@ -30,8 +30,13 @@ class _Parser(argparse.ArgumentParser):
 
 def _verbosity(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("-v", "--verbose", action="count", default=0,
-                       help="more output: -v debug logs and tracebacks, -vv raw tool output")
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="more output: -v debug logs and tracebacks, -vv raw tool output",
+    )
     group.add_argument("-q", "--quiet", action="store_true", help="only errors and the verdict")
 
 
@@ -39,25 +44,58 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = _Parser(prog="secpipe", description="Security gates as code.")
     parser.add_argument("--version", action="version", version=f"secpipe {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser] = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser
+    )
 
     run = subparsers.add_parser("run", help="run the pipeline's gates on a folder")
     run.add_argument("path", nargs="?", default=".", help="folder to scan (default: .)")
-    run.add_argument("--pipeline", type=Path, metavar="FILE",
-                     help="pipeline file (default: PATH/secpipe.yml, else the built-in default;"
-                          " builtin:NAME picks a shipped one)")
-    run.add_argument("--stage", action="append", default=[], metavar="STAGE",
-                     help="run only this stage (repeatable)")
-    run.add_argument("--gate", action="append", default=[], metavar="GATE",
-                     help="run only this gate (repeatable)")
-    run.add_argument("--output-dir", type=Path, default=Path(".secpipe"), metavar="DIR",
-                     help="where reports go (default: .secpipe); findings.json is always written")
-    run.add_argument("--format", default="", metavar="FORMATS",
-                     help="extra report formats, comma-separated (sarif, markdown)")
-    run.add_argument("--jobs", type=int, default=None, metavar="N",
-                     help="scanner processes at a time (default: number of CPUs)")
-    run.add_argument("--install-tools", action="store_true",
-                     help="install missing scanners into secpipe's managed environments first")
+    run.add_argument(
+        "--pipeline",
+        type=Path,
+        metavar="FILE",
+        help="pipeline file (default: PATH/secpipe.yml, else the built-in default;"
+        " builtin:NAME picks a shipped one)",
+    )
+    run.add_argument(
+        "--stage",
+        action="append",
+        default=[],
+        metavar="STAGE",
+        help="run only this stage (repeatable)",
+    )
+    run.add_argument(
+        "--gate",
+        action="append",
+        default=[],
+        metavar="GATE",
+        help="run only this gate (repeatable)",
+    )
+    run.add_argument(
+        "--output-dir",
+        type=Path,
+        default=Path(".secpipe"),
+        metavar="DIR",
+        help="where reports go (default: .secpipe); findings.json is always written",
+    )
+    run.add_argument(
+        "--format",
+        default="",
+        metavar="FORMATS",
+        help="extra report formats, comma-separated (sarif, markdown)",
+    )
+    run.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="scanner processes at a time (default: number of CPUs)",
+    )
+    run.add_argument(
+        "--install-tools",
+        action="store_true",
+        help="install missing scanners into secpipe's managed environments first",
+    )
     run.set_defaults(handler=_cmd_run)
 
     validate = subparsers.add_parser("validate", help="check a pipeline file")
@@ -76,12 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("which", choices=["pipeline", "findings"])
     schema.set_defaults(handler=_cmd_schema)
 
-    try:  # TEMP
-        from secpipe._tools_cli import add_tools_parser
+    from secpipe._tools_cli import add_tools_parser
 
-        add_tools_parser(subparsers)
-    except ImportError:  # TEMP
-        pass
+    add_tools_parser(subparsers)
 
     for sub in subparsers.choices.values():
         _add_verbosity_everywhere(sub)
@@ -117,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("secpipe: interrupted", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
-    except Exception as error:  # noqa: BLE001 - the last net: a bug must not show a traceback
+    except Exception as error:
         if verbose:
             raise
         print(
@@ -161,7 +196,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     # Run the gates with progress on stderr, then write every report.
     request = _runner.RunRequest(
-        root=root, pipeline=loaded, stages=args.stage, gates=args.gate, jobs=args.jobs,
+        root=root,
+        pipeline=loaded,
+        stages=args.stage,
+        gates=args.gate,
+        jobs=args.jobs,
         install_tools=args.install_tools,
     )
     with TerminalProgress(quiet=args.quiet) as progress:
@@ -212,23 +251,34 @@ def _cmd_gates(args: argparse.Namespace) -> int:
             try:
                 resolved = _envs.resolve(tool)
             except ToolError:
-                rows.append((gate.name, tool, "missing", "-",
-                             f"run `secpipe tools install {tool}`"))
+                rows.append(
+                    (gate.name, tool, "missing", "-", f"run `secpipe tools install {tool}`")
+                )
                 continue
-            rows.append((gate.name, tool, f"installed ({resolved.source})",
-                         resolved.version or "?", str(resolved.executable)))
+            rows.append(
+                (
+                    gate.name,
+                    tool,
+                    f"installed ({resolved.source})",
+                    resolved.version or "?",
+                    str(resolved.executable),
+                )
+            )
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True))
-              + "  " + row[4])
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True))
+            + "  "
+            + row[4]
+        )
     for gate in GATES.values():
         print(f"\n{gate.name}: {gate.description}")
     return int(ExitCode.PASSED)
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from secpipe._schemas import findings_json_schema
     from secpipe._pipeline import pipeline_json_schema
+    from secpipe._schemas import findings_json_schema
 
     schema = pipeline_json_schema() if args.which == "pipeline" else findings_json_schema()
     print(json.dumps(schema, indent=2))

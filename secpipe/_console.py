@@ -75,7 +75,9 @@ class TerminalProgress:
             else:
                 outcome = f"{findings} finding{'s' if findings != 1 else ''}"
             version = f" {run.version}" if run.version else ""
-            line = f"secpipe: {stage}/{gate}: {run.name}{version} {outcome} ({run.duration_s:.1f} s)"
+            line = (
+                f"secpipe: {stage}/{gate}: {run.name}{version} {outcome} ({run.duration_s:.1f} s)"
+            )
             prefix = "\r\033[K" if self._live else ""
             self._stream.write(f"{prefix}{line}\n")
             self._stream.flush()
@@ -121,7 +123,9 @@ def summary(report: Report, written: list[str]) -> str:
         lines.append("Reports: " + ", ".join(written))
     verdict = "PASSED" if report.passed else "FAILED"
     counts = _severity_counts(report)
-    lines.append(f"secpipe: {verdict} (exit {report.exit_code}) — {counts} in {report.duration_s:.1f} s")
+    lines.append(
+        f"secpipe: {verdict} (exit {report.exit_code}) — {counts} in {report.duration_s:.1f} s"
+    )
     return "\n".join(lines)
 
 
@@ -130,15 +134,19 @@ def _gate_table(report: Report) -> str:
     for gate in report.gates:
         tools = ", ".join(
             f"{tool.name} {tool.version or '?'}"
-            + ("" if tool.status in (GateStatus.PASSED, GateStatus.FAILED)
-               else f" ({tool.status.value})")
+            + (
+                ""
+                if tool.status in (GateStatus.PASSED, GateStatus.FAILED)
+                else f" ({tool.status.value})"
+            )
             for tool in gate.tools
         )
         rows.append((gate.stage, gate.name, _STATUS_MARK[gate.status], str(gate.findings), tools))
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True))
-        + "  " + row[4]
+        + "  "
+        + row[4]
         for row in rows
     )
 

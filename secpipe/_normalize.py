@@ -54,8 +54,9 @@ class _Group:
 
     def accepts(self, other: RawFinding) -> bool:
         first = self.members[0]
-        if any(member.tool == other.tool and member.rule_id == other.rule_id
-               for member in self.members):
+        if any(
+            member.tool == other.tool and member.rule_id == other.rule_id for member in self.members
+        ):
             return False
         same_class = first.weakness is not None and first.weakness == other.weakness
         shared_cwe = bool(set(first.cwe) & set(other.cwe))
@@ -68,8 +69,13 @@ def normalize(
     gate: str,
     root: Path,
     tool_cwd: Path | None = None,
+    tool_order: Sequence[str] = (),
 ) -> tuple[list[Finding], list[str]]:
-    """Turn raw findings into findings; returns them (sorted) and warnings for the user."""
+    """Turn raw findings into findings; returns them (sorted) and warnings for the user.
+
+    ``tool_order`` ranks the tools: when several report one weakness at the same severity, the
+    first tool's wording (title, message, rule id) leads.
+    """
     warnings: list[str] = []
     located: list[RawFinding] = []
 
@@ -82,8 +88,9 @@ def normalize(
             )
             continue
         start = max(finding.start_line, 0)
-        located.append(replace(finding, path=relative, start_line=start,
-                               end_line=max(finding.end_line, start)))
+        located.append(
+            replace(finding, path=relative, start_line=start, end_line=max(finding.end_line, start))
+        )
 
     # Duplicates: the same weakness class (or CWE) at the same line from several tools is one.
     groups: dict[tuple[str, int], list[_Group]] = defaultdict(list)
@@ -95,7 +102,8 @@ def normalize(
         else:
             target.members.append(finding)
 
-    merged = [_merge(group, gate) for slots in groups.values() for group in slots]
+    rank = {tool: index for index, tool in enumerate(tool_order)}
+    merged = [_merge(group, rank) for slots in groups.values() for group in slots]
     findings = _fingerprint(merged, gate, root)
     findings.sort(key=lambda item: (-item.severity.rank, item.path, item.start_line, item.rule_id))
     return findings, warnings
@@ -115,12 +123,19 @@ class _Merged:
     key: str
 
 
-def _merge(group: _Group, gate: str) -> _Merged:
+def _merge(group: _Group, rank: dict[str, int]) -> _Merged:
     # The most severe report leads; the others add their tool names, CWEs and references.
-    members = sorted(group.members, key=lambda item: (-item.severity.rank, item.tool))
+    members = sorted(
+        group.members,
+        key=lambda item: (-item.severity.rank, rank.get(item.tool, len(rank)), item.tool),
+    )
     primary = members[0]
-    cwe = tuple(sorted({cwe for member in members for cwe in member.cwe},
-                       key=lambda text: int(text.split("-")[1])))
+    cwe = tuple(
+        sorted(
+            {cwe for member in members for cwe in member.cwe},
+            key=lambda text: int(text.split("-")[1]),
+        )
+    )
     references = tuple(dict.fromkeys(ref for member in members for ref in member.references))
     classes = sorted({member.weakness for member in members if member.weakness})
     key = classes[0] if classes else (cwe[0] if cwe else f"{primary.tool}:{primary.rule_id}")
@@ -143,8 +158,9 @@ def _fingerprint(merged: Sequence[_Merged], gate: str, root: Path) -> list[Findi
     lines = _LineCache(root)
     occurrences: dict[tuple[str, ...], int] = defaultdict(int)
     findings: list[Finding] = []
-    ordered = sorted(merged, key=lambda item: (item.primary.path, item.primary.start_line,
-                                               item.key))
+    ordered = sorted(
+        merged, key=lambda item: (item.primary.path, item.primary.start_line, item.key)
+    )
     for item in ordered:
         raw = item.primary
         package_key = f"{raw.package.name}=={raw.package.version}" if raw.package else ""

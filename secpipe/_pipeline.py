@@ -111,11 +111,14 @@ class GateSettings(_Config):
     )
 
 
+_SAST_TOOLS: tuple[Literal["semgrep", "bandit"], ...] = ("semgrep", "bandit")
+
+
 class SastGate(GateSettings):
     """Static analysis of source code."""
 
     tools: list[Literal["semgrep", "bandit"]] = Field(
-        default_factory=lambda: ["semgrep", "bandit"], min_length=1
+        default_factory=lambda: list(_SAST_TOOLS), min_length=1
     )
     semgrep: SemgrepOptions = Field(default_factory=SemgrepOptions)
     bandit: BanditOptions = Field(default_factory=BanditOptions)
@@ -214,8 +217,11 @@ class Pipeline(_Config):
                 raise PydanticCustomError(
                     "unknown_stage",
                     "stage {quoted} is not in stages (stages: {known})",
-                    {"quoted": repr(stage), "known": ", ".join(self.stages),
-                     "at": ("policy", "stages", stage)},
+                    {
+                        "quoted": repr(stage),
+                        "known": ", ".join(self.stages),
+                        "at": ("policy", "stages", stage),
+                    },
                 )
         return self
 

@@ -97,8 +97,8 @@ def _judge_gate(policy: Policy, result: GateResult) -> list[Violation]:
     if threshold != "never":
         for finding in counted:
             if finding.severity.at_least(threshold):
-                where = f"{finding.path}:{finding.start_line}" if finding.start_line else (
-                    finding.path
+                where = (
+                    f"{finding.path}:{finding.start_line}" if finding.start_line else (finding.path)
                 )
                 violations.append(
                     Violation(
@@ -128,7 +128,8 @@ def _count_violations(
     for severity, limit in limits.items():
         if counts[severity] > limit:
             fingerprints = tuple(
-                item.fingerprint for item in findings
+                item.fingerprint
+                for item in findings
                 if item.severity is severity and item.status is FindingStatus.NEW
             )
             violations.append(

@@ -38,7 +38,7 @@ class Completed:
         return f"`{' '.join(self.argv[:3])} …` exited {self.returncode}: {last}"
 
 
-class ProcessFailure(Exception):  # noqa: N818 - it is an outcome, not a programming error
+class ProcessFailure(Exception):
     """The child could not start or did not finish; the message says which and why."""
 
     def __init__(self, argv: Sequence[str], reason: str, stdout: str = "", stderr: str = ""):

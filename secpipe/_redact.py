@@ -22,7 +22,9 @@ def mask(value: str) -> str:
 
 def mask_quoted(text: str) -> str:
     """Mask every quoted literal in a message that is known to quote a credential."""
-    return _QUOTED.sub(lambda match: f"{match['quote']}{mask(match['value'])}{match['quote']}", text)
+    return _QUOTED.sub(
+        lambda match: f"{match['quote']}{mask(match['value'])}{match['quote']}", text
+    )
 
 
 class SecretRegistry:

@@ -52,12 +52,22 @@ def plan(request: RunRequest) -> list[tuple[str, list[str]]]:
             )
     for gate in request.gates:
         if gate not in KNOWN_GATES:
-            raise InvalidInputError(f"--gate {gate}: unknown gate (known: {', '.join(KNOWN_GATES)})")
+            raise InvalidInputError(
+                f"--gate {gate}: unknown gate (known: {', '.join(KNOWN_GATES)})"
+            )
 
-    chosen_stages = [name for name in pipeline.stages if not request.stages or name in request.stages]
+    chosen_stages = [
+        name for name in pipeline.stages if not request.stages or name in request.stages
+    ]
     selected = [
-        (stage, [gate for gate in pipeline.stages[stage].gates
-                 if not request.gates or gate in request.gates])
+        (
+            stage,
+            [
+                gate
+                for gate in pipeline.stages[stage].gates
+                if not request.gates or gate in request.gates
+            ],
+        )
         for stage in chosen_stages
     ]
     selected = [(stage, gates) for stage, gates in selected if gates]
@@ -142,8 +152,11 @@ def _judge(
         GateResult(
             stage=stage,
             gate=gate,
-            errors=tuple(f"{run.name}: {run.error}" for run in outcomes[gate].tool_runs
-                         if run.status is GateStatus.ERROR),
+            errors=tuple(
+                f"{run.name}: {run.error}"
+                for run in outcomes[gate].tool_runs
+                if run.status is GateStatus.ERROR
+            ),
             findings=tuple(outcomes[gate].findings),
         )
         for stage, gates in selected
@@ -158,7 +171,6 @@ def _judge(
             status=decision.gate_status[(result.stage, result.gate)],
             findings=len(result.findings),
             tools=tuple(outcomes[result.gate].tool_runs),
-            error="; ".join(result.errors) or None,
         )
         for result in results
     ]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,21 +13,18 @@ SHARED = REPO_ROOT.parent / "shared"
 
 
 def find_scanner(name: str) -> Path:
-    """Return the executable of a real scanner for integration tests.
+    """The executable of a real scanner for integration tests, resolved as secpipe resolves it.
 
-    TODO: resolve through secpipe's managed tool environments once they exist; until then this
-    looks at ``SECPIPE_TEST_<NAME>``, the PATH and the scratch environments under /tmp/tools.
+    ``secpipe tools install`` (run by the README's test command, so by CI too) provides them; a
+    missing scanner fails the test instead of skipping it.
     """
-    override = os.environ.get(f"SECPIPE_TEST_{name.upper().replace('-', '_')}")
-    if override:
-        return Path(override)
-    on_path = shutil.which(name)
-    if on_path:
-        return Path(on_path)
-    scratch = Path("/tmp/tools") / name / "bin" / name
-    if scratch.exists():
-        return scratch
-    pytest.fail(f"scanner {name!r} is not installed; run `secpipe tools install {name}`")
+    from secpipe._errors import ToolError
+    from secpipe.tools import _envs
+
+    try:
+        return _envs.resolve(name).executable
+    except ToolError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture
@@ -41,3 +37,9 @@ def assets() -> Path:
 def shared() -> Path:
     """The ``shared/`` folder beside the checkout (schemas, advisory database)."""
     return SHARED
+
+
+@pytest.fixture
+def scanner() -> Callable[[str], Path]:
+    """A function from a scanner's name to its executable (failing the test when missing)."""
+    return find_scanner

@@ -31,8 +31,12 @@ def test_misspelt_key_is_one_line_and_exit_2(tmp_path: Path) -> None:
     pipeline = tmp_path / "secpipe.yml"
     pipeline.write_text(BAD_KEY)
     # A real process, so the user's view (stderr, exit code) is what is checked.
-    done = subprocess.run([sys.executable, "-m", "secpipe", "validate", str(pipeline)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "secpipe", "validate", str(pipeline)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1
     assert done.stderr.startswith(f"secpipe: error: {pipeline}:7:5: gates.sast: unknown key 'tool'")
@@ -40,8 +44,9 @@ def test_misspelt_key_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_run_with_a_bad_pipeline_is_exit_2(tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_with_a_bad_pipeline_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "secpipe.yml").write_text(BAD_KEY)
     assert main(["run", str(tmp_path), "--output-dir", str(tmp_path / "out")]) == 2
     assert "unknown key 'tool'" in capsys.readouterr().err
@@ -60,7 +65,10 @@ def test_run_with_a_bad_pipeline_is_exit_2(tmp_path: Path,
     ],
 )
 def test_bad_input_exits_2_with_one_line(
-    args: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+    args: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)
@@ -103,3 +111,55 @@ def test_gates_lists_every_gate_and_tool(capsys: pytest.CaptureFixture[str]) -> 
 def test_every_subcommand_takes_verbose_and_quiet() -> None:
     for command in (["validate", "-q", "x"], ["gates", "-v"], ["schema", "-q", "findings"]):
         assert main(command) in (0, 2)
+
+
+def test_ctrl_c_exits_130_and_kills_the_scanners(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    # A stand-in bandit that answers --version, then starts a long-lived grandchild and waits.
+    pid_file = tmp_path / "grandchild.pid"
+    scanner = tmp_path / "bandit"
+    scanner.write_text(
+        f"#!{sys.executable}\n"
+        "import subprocess, sys, time\n"
+        "if '--version' in sys.argv:\n"
+        "    print('bandit 1.9.4'); sys.exit(0)\n"
+        "child = subprocess.Popen(['sleep', '120'])\n"
+        f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+        "time.sleep(120)\n"
+    )
+    scanner.chmod(0o755)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "app.py").write_text("print('hello')\n")
+    (project / "secpipe.yml").write_text(
+        "version: 1\nstages:\n  commit:\n    gates: [sast]\n"
+        f"gates:\n  sast:\n    tools: [bandit]\n    bandit:\n      path: {scanner}\n"
+    )
+
+    run = subprocess.Popen(
+        [sys.executable, "-m", "secpipe", "run", str(project), "--output-dir", str(tmp_path / "o")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline, "the scanner never started"
+        time.sleep(0.1)
+    grandchild = int(pid_file.read_text())
+
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=30)
+    assert run.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    time.sleep(0.5)
+    assert not _alive(grandchild)
+
+
+def _alive(pid: int) -> bool:
+    # A killed process whose parent is gone may linger as a zombie until init reaps it.
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status

@@ -52,9 +52,12 @@ def test_same_weakness_from_two_tools_is_one_finding(tmp_path: Path) -> None:
 def test_merge_by_class_even_when_cwes_differ(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(SOURCE)
     findings, _ = normalize(
-        [raw("semgrep", 5, cwe=("CWE-502",), weakness="deserialization"),
-         raw("bandit", 5, cwe=("CWE-20",), weakness="deserialization")],
-        gate="sast", root=tmp_path,
+        [
+            raw("semgrep", 5, cwe=("CWE-502",), weakness="deserialization"),
+            raw("bandit", 5, cwe=("CWE-20",), weakness="deserialization"),
+        ],
+        gate="sast",
+        root=tmp_path,
     )
     assert len(findings) == 1
     assert findings[0].cwe == ("CWE-20", "CWE-502")
@@ -64,7 +67,8 @@ def test_two_weaknesses_on_one_line_stay_two(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(SOURCE)
     findings, _ = normalize(
         [raw("semgrep", 5), raw("bandit", 5, cwe=("CWE-327",), weakness="crypto")],
-        gate="sast", root=tmp_path,
+        gate="sast",
+        root=tmp_path,
     )
     assert len(findings) == 2
 
@@ -92,7 +96,17 @@ def test_fingerprint_does_not_depend_on_which_tools_ran(tmp_path: Path) -> None:
 
 
 def test_paths_outside_the_root_are_dropped_with_a_warning(tmp_path: Path) -> None:
-    findings, warnings = normalize([raw("semgrep", 1, path="/etc/passwd")], gate="sast",
-                                   root=tmp_path)
+    findings, warnings = normalize(
+        [raw("semgrep", 1, path="/etc/passwd")], gate="sast", root=tmp_path
+    )
     assert findings == []
     assert warnings == ["semgrep: dropped a finding outside the scanned root: /etc/passwd"]
+
+
+def test_the_gate_s_preferred_tool_words_a_merged_finding(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(SOURCE)
+    reports = [raw("semgrep", 5, title="From semgrep"), raw("bandit", 5, title="From bandit")]
+    first, _ = normalize(reports, gate="sast", root=tmp_path, tool_order=("semgrep", "bandit"))
+    second, _ = normalize(reports, gate="sast", root=tmp_path, tool_order=("bandit", "semgrep"))
+    assert (first[0].title, second[0].title) == ("From semgrep", "From bandit")
+    assert first[0].fingerprint == second[0].fingerprint

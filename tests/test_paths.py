@@ -49,8 +49,14 @@ def test_tool_paths_become_repo_relative(tmp_path: Path) -> None:
 
 
 def test_listing_outside_git_skips_vcs_output_and_virtualenvs(tmp_path: Path) -> None:
-    for name in ["a.py", ".git/config", ".secpipe/findings.json", "venv/lib/x.py",
-                 "node_modules/m/i.js", "src/b.py"]:
+    for name in [
+        "a.py",
+        ".git/config",
+        ".secpipe/findings.json",
+        "venv/lib/x.py",
+        "node_modules/m/i.js",
+        "src/b.py",
+    ]:
         target = tmp_path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text("")

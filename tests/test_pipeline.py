@@ -77,18 +77,24 @@ def test_misspelt_top_level_key() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("version: 1\nstages:\n  b:\n    gates: [sast]\npolicy:\n  fail_on: hihg\n",
-         "secpipe.yml:6:12: policy.fail_on: expected 'critical'"),
-        ("version: 1\nstages:\n  b:\n    gates: [sast]\ngates:\n  sast:\n    timeout: soon\n",
-         "secpipe.yml:7:14: gates.sast.timeout: expected a valid number"),
+        (
+            "version: 1\nstages:\n  b:\n    gates: [sast]\npolicy:\n  fail_on: hihg\n",
+            "secpipe.yml:6:12: policy.fail_on: expected 'critical'",
+        ),
+        (
+            "version: 1\nstages:\n  b:\n    gates: [sast]\ngates:\n  sast:\n    timeout: soon\n",
+            "secpipe.yml:7:14: gates.sast.timeout: expected a valid number",
+        ),
         ("version: 2\nstages:\n  b:\n    gates: [sast]\n", "secpipe.yml:1:10: version: expected 1"),
         ("stages:\n  b:\n    gates: [sast]\n", "secpipe.yml:1:1: version: required setting"),
         ("version: 1\nstages: {b: {gates: [sast]}\n", "secpipe.yml:3:1: not valid YAML"),
         ("version: 1\nversion: 1\n", "secpipe.yml:2:1: not valid YAML: duplicate key 'version'"),
         ("- a\n", "secpipe.yml:1:1: expected a mapping"),
         ("", "secpipe.yml: the pipeline file is empty"),
-        ("version: 1\nstages:\n  b:\n    gates: [sast]\npolicy:\n  stages:\n    c: {}\n",
-         "secpipe.yml:7:5: policy.stages.c: stage 'c' is not in stages (stages: b)"),
+        (
+            "version: 1\nstages:\n  b:\n    gates: [sast]\npolicy:\n  stages:\n    c: {}\n",
+            "secpipe.yml:7:5: policy.stages.c: stage 'c' is not in stages (stages: b)",
+        ),
         ("version: 1\nstages:\n  b:\n    gates: []\n", "secpipe.yml:4:12: stages.b.gates"),
     ],
 )

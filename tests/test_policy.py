@@ -8,12 +8,22 @@ from secpipe._pipeline import Policy, Thresholds
 from secpipe._policy import GateResult, decide, threshold_for
 
 
-def finding(severity: Severity, number: int = 0, status: FindingStatus = FindingStatus.NEW
-            ) -> Finding:
+def finding(
+    severity: Severity, number: int = 0, status: FindingStatus = FindingStatus.NEW
+) -> Finding:
     return Finding(
-        fingerprint=f"fp{severity.value}{number}", gate="sast", tool="bandit", tools=("bandit",),
-        rule_id="B602", title="Shell", message="m", severity=severity, path="a.py",
-        start_line=3 + number, end_line=3 + number, status=status,
+        fingerprint=f"fp{severity.value}{number}",
+        gate="sast",
+        tool="bandit",
+        tools=("bandit",),
+        rule_id="B602",
+        title="Shell",
+        message="m",
+        severity=severity,
+        path="a.py",
+        start_line=3 + number,
+        end_line=3 + number,
+        status=status,
     )
 
 
@@ -22,8 +32,10 @@ def result(*findings: Finding, errors: tuple[str, ...] = (), stage: str = "commi
 
 
 def test_default_fails_on_high_and_lists_each_violation() -> None:
-    decision = decide(Policy(), [result(finding(Severity.HIGH), finding(Severity.HIGH, 1),
-                                        finding(Severity.MEDIUM))])
+    decision = decide(
+        Policy(),
+        [result(finding(Severity.HIGH), finding(Severity.HIGH, 1), finding(Severity.MEDIUM))],
+    )
     assert decision.exit_code is ExitCode.POLICY_VIOLATED
     assert len(decision.violations) == 2
     assert decision.violations[0].message.startswith("a.py:3: high B602")
@@ -48,8 +60,15 @@ def test_gate_override_beats_stage_override_beats_global() -> None:
 
 
 def test_baseline_and_waived_findings_never_fail() -> None:
-    decision = decide(Policy(), [result(finding(Severity.CRITICAL, 0, FindingStatus.BASELINE),
-                                        finding(Severity.CRITICAL, 1, FindingStatus.WAIVED))])
+    decision = decide(
+        Policy(),
+        [
+            result(
+                finding(Severity.CRITICAL, 0, FindingStatus.BASELINE),
+                finding(Severity.CRITICAL, 1, FindingStatus.WAIVED),
+            )
+        ],
+    )
     assert decision.passed
 
 

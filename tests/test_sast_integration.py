@@ -40,14 +40,36 @@ def project(tmp_path: Path, assets: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="module")
+def planted_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, int, dict]:  # type: ignore[type-arg]
+    """One real run on the planted project, shared by the tests that only read its results."""
+    base = tmp_path_factory.mktemp("planted")
+    target = base / "project"
+    shutil.copytree(Path(__file__).parent / "assets" / "projects" / "planted", target)
+    code, report = run_secpipe(target, base / "out")
+    return target, base / "out", code, report
+
+
 def run_secpipe(project: Path, out: Path, *extra: str) -> tuple[int, dict]:  # type: ignore[type-arg]
-    code = main(["run", str(project), "--gate", "sast", "--output-dir", str(out),
-                 "--format", "sarif,markdown", *extra])
+    code = main(
+        [
+            "run",
+            str(project),
+            "--gate",
+            "sast",
+            "--output-dir",
+            str(out),
+            "--format",
+            "sarif,markdown",
+            *extra,
+        ]
+    )
     return code, json.loads((out / "findings.json").read_text())
 
 
-def test_every_planted_weakness_is_found_at_its_line(project: Path, tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_planted_weakness_is_found_at_its_line(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, report = run_secpipe(project, tmp_path / "out")
 
     assert code == 1, capsys.readouterr().err
@@ -55,7 +77,9 @@ def test_every_planted_weakness_is_found_at_its_line(project: Path, tmp_path: Pa
     [gate] = report["gates"]
     assert gate["status"] == "failed"
     assert {tool["name"]: tool["status"] for tool in gate["tools"]} == {
-        "semgrep": "passed", "bandit": "passed"}
+        "semgrep": "passed",
+        "bandit": "passed",
+    }
     found: dict[tuple[str, int], set[str]] = {}
     for finding in report["findings"]:
         found.setdefault((finding["path"], finding["start_line"]), set()).update(finding["cwe"])
@@ -64,31 +88,37 @@ def test_every_planted_weakness_is_found_at_its_line(project: Path, tmp_path: Pa
         assert cwes & found[place], f"{place}: expected one of {cwes}, got {found[place]}"
 
 
-def test_both_tools_on_one_weakness_make_one_finding(project: Path, tmp_path: Path) -> None:
-    _, report = run_secpipe(project, tmp_path / "out")
-    shell = [f for f in report["findings"]
-             if f["path"] == "src/shop/views.py" and "CWE-78" in f["cwe"]
-             and f["start_line"] == 18]
+def test_both_tools_on_one_weakness_make_one_finding(planted_run: tuple) -> None:  # type: ignore[type-arg]
+    report = planted_run[3]
+    shell = [
+        f
+        for f in report["findings"]
+        if f["path"] == "src/shop/views.py" and "CWE-78" in f["cwe"] and f["start_line"] == 18
+    ]
     assert len(shell) == 1
     assert shell[0]["tools"] == ["bandit", "semgrep"]
 
 
-def test_safe_code_has_no_high_findings(project: Path, tmp_path: Path) -> None:
-    _, report = run_secpipe(project, tmp_path / "out")
-    safe = [f for f in report["findings"] if f["path"] == "src/shop/safe.py"
-            and f["severity"] in ("critical", "high")]
+def test_safe_code_has_no_high_findings(planted_run: tuple) -> None:  # type: ignore[type-arg]
+    report = planted_run[3]
+    safe = [
+        f
+        for f in report["findings"]
+        if f["path"] == "src/shop/safe.py" and f["severity"] in ("critical", "high")
+    ]
     assert safe == []
 
 
-def test_unparseable_file_is_reported_not_dropped(project: Path, tmp_path: Path) -> None:
-    _, report = run_secpipe(project, tmp_path / "out")
+def test_unparseable_file_is_reported_not_dropped(planted_run: tuple) -> None:  # type: ignore[type-arg]
+    report = planted_run[3]
     bandit = next(t for t in report["gates"][0]["tools"] if t["name"] == "bandit")
     assert any(entry.startswith("src/shop/broken.py:") for entry in bandit["skipped_files"])
     assert any("src/shop/broken.py" in warning for warning in report["warnings"])
 
 
-def test_reports_validate_against_their_schemas(project: Path, tmp_path: Path,
-                                                shared: Path) -> None:
+def test_reports_validate_against_their_schemas(
+    project: Path, tmp_path: Path, shared: Path
+) -> None:
     out = tmp_path / "out"
     _, report = run_secpipe(project, out)
 
@@ -106,8 +136,12 @@ def test_reports_validate_against_their_schemas(project: Path, tmp_path: Path,
     assert "| " in (out / "summary.md").read_text()
 
 
-def test_blank_lines_above_change_no_fingerprint(project: Path, tmp_path: Path) -> None:
-    _, before = run_secpipe(project, tmp_path / "before")
+def test_blank_lines_above_change_no_fingerprint(
+    project: Path,
+    tmp_path: Path,
+    planted_run: tuple,  # type: ignore[type-arg]
+) -> None:
+    before = planted_run[3]
     views = project / "src" / "shop" / "views.py"
     views.write_text("\n" * 10 + views.read_text())
     _, after = run_secpipe(project, tmp_path / "after")
@@ -116,19 +150,24 @@ def test_blank_lines_above_change_no_fingerprint(project: Path, tmp_path: Path) 
         return {f["fingerprint"]: f["start_line"] for f in report["findings"]}
 
     assert set(prints(before)) == set(prints(after))
-    moved = [fp for fp, line in prints(before).items()
-             if next(f for f in before["findings"] if f["fingerprint"] == fp)["path"]
-             == "src/shop/views.py"]
+    moved = [
+        fp
+        for fp, line in prints(before).items()
+        if next(f for f in before["findings"] if f["fingerprint"] == fp)["path"]
+        == "src/shop/views.py"
+    ]
     assert moved and all(prints(after)[fp] == prints(before)[fp] + 10 for fp in moved)
 
 
-def test_exclude_glob_decides_what_is_scanned(project: Path, tmp_path: Path) -> None:
-    _, report = run_secpipe(project, tmp_path / "out")
-    assert any(f["path"] == "tests/test_helpers.py" for f in report["findings"])
+def test_exclude_glob_decides_what_is_scanned(
+    project: Path,
+    tmp_path: Path,
+    planted_run: tuple,  # type: ignore[type-arg]
+) -> None:
+    assert any(f["path"] == "tests/test_helpers.py" for f in planted_run[3]["findings"])
 
     (project / "secpipe.yml").write_text(
-        "version: 1\nstages:\n  commit:\n    gates: [sast]\n"
-        "gates:\n  sast:\n    exclude: [tests]\n"
+        "version: 1\nstages:\n  commit:\n    gates: [sast]\ngates:\n  sast:\n    exclude: [tests]\n"
     )
     _, report = run_secpipe(project, tmp_path / "out2")
     assert not any(f["path"].startswith("tests/") for f in report["findings"])
@@ -148,7 +187,9 @@ def test_a_missing_scanner_is_a_gate_error_not_a_pass(project: Path, tmp_path: P
 
 def test_a_hung_scanner_is_killed_and_errors(project: Path, tmp_path: Path) -> None:
     sleeper = tmp_path / "bandit"
-    sleeper.write_text("#!/bin/sh\nsleep 60\n")
+    sleeper.write_text(
+        '#!/bin/sh\n[ "$1" = --version ] && echo "bandit 1.9.4" && exit 0\nsleep 60\n'
+    )
     sleeper.chmod(0o755)
     (project / "secpipe.yml").write_text(
         "version: 1\nstages:\n  commit:\n    gates: [sast]\n"

@@ -21,10 +21,10 @@ from secpipe._findings import Finding, GateStatus, ToolRun
 from secpipe._normalize import RawFinding, normalize
 from secpipe._pipeline import GateSettings, ToolOptions
 from secpipe._progress import ProgressSink
-from secpipe.tools import ADAPTERS, ToolAdapter, ToolContext
-from secpipe.tools import _envs
+from secpipe.tools import ADAPTERS, ToolContext, _envs
 
 logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class GateContext:
@@ -37,6 +37,7 @@ class GateContext:
     progress: ProgressSink
     limiter: threading.Semaphore
     install_tools: bool = False
+
 
 @dataclass
 class GateOutcome:
@@ -51,6 +52,7 @@ class GateOutcome:
     def errored(self) -> bool:
         """Whether any tool of the gate could not run."""
         return any(run.status is GateStatus.ERROR for run in self.tool_runs)
+
 
 class ToolGate:
     """A gate made of wrapped tools; subclasses name the gate and the tools it may use."""
@@ -76,14 +78,15 @@ class ToolGate:
         raw: list[RawFinding] = []
         with ThreadPoolExecutor(max_workers=len(tools), thread_name_prefix=self.name) as pool:
             results = list(pool.map(lambda tool: self._run_tool(context, tool), tools))
-        for run, findings, warnings in results:
+        for run, tool_findings, tool_warnings in results:
             outcome.tool_runs.append(run)
-            outcome.warnings.extend(warnings)
-            raw.extend(findings)
+            outcome.warnings.extend(tool_warnings)
+            raw.extend(tool_findings)
 
-        findings, warnings = normalize(raw, gate=self.name, root=context.root)
-        outcome.findings = findings
-        outcome.warnings.extend(warnings)
+        outcome.findings, normalize_warnings = normalize(
+            raw, gate=self.name, root=context.root, tool_order=tools
+        )
+        outcome.warnings.extend(normalize_warnings)
         return outcome
 
     def _run_tool(
@@ -97,15 +100,16 @@ class ToolGate:
 
         # Nothing to scan is not a pass by accident: the tool is recorded as skipped.
         if not files:
-            run = ToolRun(name=tool, status=GateStatus.SKIPPED, duration_s=0.0,
-                          error="no files for this tool")
+            run = ToolRun(
+                name=tool, status=GateStatus.SKIPPED, duration_s=0.0, error="no files for this tool"
+            )
             context.progress.tool_finished(context.stage, self.name, run, 0)
             return run, [], []
 
         version: str | None = None
         warnings: list[str] = []
         try:
-            resolved = self._resolve(tool, options, context.install_tools)
+            resolved = self._resolve(tool, options, context)
             version = resolved.version
             if resolved.warning:
                 warnings.append(resolved.warning)
@@ -122,8 +126,13 @@ class ToolGate:
                 output = adapter.run(tool_context)
         except SecpipeError as error:
             # Fail closed: a tool that did not really run makes its gate an error, never a pass.
-            run = ToolRun(name=tool, version=version, status=GateStatus.ERROR,
-                          duration_s=time.monotonic() - started, error=str(error))
+            run = ToolRun(
+                name=tool,
+                version=version,
+                status=GateStatus.ERROR,
+                duration_s=time.monotonic() - started,
+                error=str(error),
+            )
             context.progress.tool_finished(context.stage, self.name, run, 0)
             return run, [], warnings
 
@@ -138,14 +147,20 @@ class ToolGate:
         context.progress.tool_finished(context.stage, self.name, run, len(output.findings))
         return run, output.findings, warnings
 
-    def _resolve(self, tool: str, options: ToolOptions, install: bool) -> _envs.ResolvedTool:
+    def _resolve(self, tool: str, options: ToolOptions, context: GateContext) -> _envs.ResolvedTool:
+        # A relative executable path in the pipeline file is relative to the scanned root.
+        explicit = options.path
+        if explicit is not None:
+            explicit = str(context.root / Path(explicit).expanduser())
         try:
-            return _envs.resolve(tool, version=options.version, explicit_path=options.path)
+            return _envs.resolve(tool, version=options.version, explicit_path=explicit)
         except ToolError:
-            if not install or options.path:
+            if not context.install_tools or explicit:
                 raise
-        _envs.install(tool, options.version)
-        return _envs.resolve(tool, version=options.version, explicit_path=options.path)
+        logger.info("installing %s (first use only; this can take a minute)", tool)
+        _envs.install(tool, options.version, progress=logger.info)
+        return _envs.resolve(tool, version=options.version, explicit_path=None)
+
 
 def gate_files(all_files: tuple[str, ...], settings: GateSettings) -> tuple[str, ...]:
     """The files of the tree that a gate's include/exclude globs let through."""

@@ -1,5 +1,8 @@
-"""The SAST gate: static analysis of source code with semgrep (many languages) and bandit
-(Python). When both report the same weakness on the same line, that is one finding."""
+"""The SAST gate: static analysis of source code.
+
+semgrep covers many languages with secpipe's shipped rules; bandit covers Python. When both
+report the same weakness on the same line, normalization makes that one finding.
+"""
 
 from __future__ import annotations
 

@@ -12,5 +12,11 @@ ADAPTERS: dict[str, type[ToolAdapter]] = {
     BanditAdapter.name: BanditAdapter,
 }
 
-__all__ = ["ADAPTERS", "BanditAdapter", "SemgrepAdapter", "ToolAdapter", "ToolContext",
-           "ToolOutput"]
+__all__ = [
+    "ADAPTERS",
+    "BanditAdapter",
+    "SemgrepAdapter",
+    "ToolAdapter",
+    "ToolContext",
+    "ToolOutput",
+]

@@ -145,8 +145,15 @@ class SemgrepAdapter(ToolAdapter):
         home = context.workdir / "home"
         home.mkdir(exist_ok=True)
         argv = [
-            str(context.executable), "scan", "--json", "--quiet", "--metrics=off",
-            "--disable-version-check", "--no-git-ignore", "--output", str(report_path),
+            str(context.executable),
+            "scan",
+            "--json",
+            "--quiet",
+            "--metrics=off",
+            "--disable-version-check",
+            "--no-git-ignore",
+            "--output",
+            str(report_path),
         ]
         for config in configs:
             argv += ["--config", str(config)]
@@ -174,8 +181,8 @@ class SemgrepAdapter(ToolAdapter):
         try:
             report = _Report.model_validate(data)
         except ValidationError as error:
-            detail = error.errors(include_url=False)[0]
-            raise ToolError(f"semgrep report has an unexpected shape: {detail['msg']}") from None
+            problem = error.errors(include_url=False)[0]["msg"]
+            raise ToolError(f"semgrep report has an unexpected shape: {problem}") from None
         return report
 
     def _finding(self, result: _Result, known_ids: frozenset[str]) -> RawFinding:

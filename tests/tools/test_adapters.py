@@ -41,7 +41,11 @@ def fake_scanner(tmp_path: Path) -> Path:
 
 
 def context(
-    tmp_path: Path, executable: Path, options: ToolOptions, report: Path | None, exit_code: int,
+    tmp_path: Path,
+    executable: Path,
+    options: ToolOptions,
+    report: Path | None,
+    exit_code: int,
     files: tuple[str, ...] = ("pkg/db.py",),
 ) -> ToolContext:
     workdir = tmp_path / "work"
@@ -49,8 +53,15 @@ def context(
     env = dict(os.environ, FAKE_EXIT=str(exit_code), FAKE_ARGV_LOG=str(tmp_path / "argv.log"))
     if report is not None:
         env["FAKE_REPORT"] = str(report)
-    return ToolContext(root=tmp_path, files=files, executable=executable, options=options,
-                       timeout_s=30, workdir=workdir, env=env)
+    return ToolContext(
+        root=tmp_path,
+        files=files,
+        executable=executable,
+        options=options,
+        timeout_s=30,
+        workdir=workdir,
+        env=env,
+    )
 
 
 def argv_used(tmp_path: Path) -> list[str]:
@@ -82,7 +93,7 @@ def test_bandit_findings_skipped_files_and_masked_password(
 
 
 def test_bandit_usage_error_exit_is_a_tool_error(tmp_path: Path, fake_scanner: Path) -> None:
-    with pytest.raises(ToolError, match="bandit failed: .* exited 2"):
+    with pytest.raises(ToolError, match=r"bandit failed: .* exited 2"):
         BanditAdapter().run(context(tmp_path, fake_scanner, BanditOptions(), None, 2))
 
 
@@ -122,10 +133,11 @@ def test_semgrep_bad_rule_file_exit_7_is_a_tool_error(
     tmp_path: Path, fake_scanner: Path, assets: Path
 ) -> None:
     options = SemgrepOptions(rules=["builtin"])
-    with pytest.raises(ToolError, match="exited 7 .*rule file is invalid.*Invalid YAML file"):
+    with pytest.raises(ToolError, match=r"exited 7 .*rule file is invalid.*Invalid YAML file"):
         SemgrepAdapter().run(
-            context(tmp_path, fake_scanner, options, assets / "recorded" / "semgrep-bad-rule.json",
-                    7)
+            context(
+                tmp_path, fake_scanner, options, assets / "recorded" / "semgrep-bad-rule.json", 7
+            )
         )
 
 
