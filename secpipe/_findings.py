@@ -125,6 +125,9 @@ class ToolRun(_Frozen):
     skipped_files: tuple[str, ...] = Field(
         default=(), description="Files the tool was given but could not scan, with the reason."
     )
+    suppressed: int = Field(
+        default=0, ge=0, description="Findings the tool's own inline suppressions hid."
+    )
 
 
 class GateRun(_Frozen):

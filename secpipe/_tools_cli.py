@@ -41,6 +41,11 @@ def add_tools_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         help="install this version of TOOL (beside the locked one); may be repeated",
     )
     install.add_argument("--force", action="store_true", help="rebuild ready environments too")
+    install.add_argument(
+        "--verify",
+        action="store_true",
+        help="also run each ready tool's --version and rebuild it if that fails (slower)",
+    )
 
     actions.add_parser("list", help="show locked and installed scanner versions")
     actions.add_parser("doctor", help="run every installed scanner's --version")
@@ -49,13 +54,15 @@ def add_tools_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
 def run_tools_command(args: argparse.Namespace) -> int:
     """Run the ``secpipe tools`` subcommand in ``args`` and return its exit code."""
     if args.tools_command == "install":
-        return _install(args.tool_names, args.version_of, force=args.force)
+        return _install(args.tool_names, args.version_of, force=args.force, verify=args.verify)
     if args.tools_command == "list":
         return _list()
     return _doctor()
 
 
-def _install(tool_names: Sequence[str], version_of: Sequence[str], *, force: bool) -> int:
+def _install(
+    tool_names: Sequence[str], version_of: Sequence[str], *, force: bool, verify: bool
+) -> int:
     """Install the requested tools; a failure is reported and the other tools still install."""
     # Check every name and version before installing anything: a typo should cost no minutes.
     versions = _parse_version_of(version_of)
@@ -72,7 +79,7 @@ def _install(tool_names: Sequence[str], version_of: Sequence[str], *, force: boo
         try:
             # An explicit install is worth a --version run: it catches environments that broke.
             env = _envs.install(
-                tool, versions.get(tool), progress=_progress, force=force, verify=True
+                tool, versions.get(tool), progress=_progress, force=force, verify=verify
             )
         except ToolError as exc:
             print(f"failed to install {tool}: {exc}", file=sys.stderr)

@@ -10,6 +10,7 @@ import pytest
 from secpipe._errors import PipelineError
 from secpipe._findings import Severity
 from secpipe._pipeline import (
+    KNOWN_GATES,
     find_pipeline,
     load_builtin,
     load_pipeline,
@@ -57,9 +58,11 @@ def test_a_valid_file_keeps_stage_order_and_settings() -> None:
 
 def test_unknown_gate_names_the_item_and_the_known_gates() -> None:
     text = "version: 1\nstages:\n  build:\n    gates: [sast, sats]\n"
-    assert error_for(text) == (
-        "secpipe.yml:4:19: stages.build.gates[1]: unknown gate 'sats' (known: sast)"
+    message = error_for(text)
+    assert message.startswith(
+        "secpipe.yml:4:19: stages.build.gates[1]: unknown gate 'sats' (known: "
     )
+    assert "sast" in message
 
 
 def test_misspelt_key_names_line_column_and_allowed_keys() -> None:
@@ -131,7 +134,7 @@ def test_starter_file_is_valid_and_lists_every_gate() -> None:
     text = starter_pipeline()
     pipeline = parse_pipeline(text.encode(), "secpipe.yml")
     assert "sast" in pipeline.stages["commit"].gates
-    assert "Gates secpipe has: sast" in text
+    assert "Gates secpipe has: " + ", ".join(KNOWN_GATES) in text
 
 
 def test_shipped_schema_matches_the_models() -> None:
