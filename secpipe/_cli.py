@@ -96,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="install missing scanners into secpipe's managed environments first",
     )
+    _add_policy_options(run)
     run.set_defaults(handler=_cmd_run)
+    _add_policy_commands(subparsers)
 
     validate = subparsers.add_parser("validate", help="check a pipeline file")
     validate.add_argument("pipeline", nargs="?", type=Path, default=Path("secpipe.yml"))
@@ -114,9 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("which", choices=["pipeline", "findings"])
     schema.set_defaults(handler=_cmd_schema)
 
+    from secpipe._advisories_cli import add_advisories_parser
     from secpipe._tools_cli import add_tools_parser
 
     add_tools_parser(subparsers)
+    add_advisories_parser(subparsers)
 
     for sub in subparsers.choices.values():
         _add_verbosity_everywhere(sub)
@@ -202,11 +206,163 @@ def _cmd_run(args: argparse.Namespace) -> int:
         gates=args.gate,
         jobs=args.jobs,
         install_tools=args.install_tools,
+        baseline=args.baseline,
+        waivers=args.waivers,
     )
     with TerminalProgress(quiet=args.quiet) as progress:
         report = _runner.run(request, progress)
     written = write_reports(report, args.output_dir, formats)
 
+    print(scrub_known(summary(report, [str(path) for path in written])))
+    return report.exit_code
+
+
+def _add_selection_options(parser: argparse.ArgumentParser) -> None:
+    # The same pipeline and selection options as `secpipe run`, for commands that run gates.
+    parser.add_argument("path", nargs="?", default=".", help="folder to scan (default: .)")
+    parser.add_argument(
+        "--pipeline",
+        type=Path,
+        metavar="FILE",
+        help="pipeline file (default: PATH/secpipe.yml, else the built-in default)",
+    )
+    parser.add_argument(
+        "--stage", action="append", default=[], metavar="STAGE", help="only this stage"
+    )
+    parser.add_argument(
+        "--gate", action="append", default=[], metavar="GATE", help="only this gate"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=None, metavar="N", help="scanner processes at a time"
+    )
+    parser.add_argument(
+        "--install-tools", action="store_true", help="install missing scanners first"
+    )
+
+
+def _add_policy_options(parser: argparse.ArgumentParser) -> None:
+    # Baseline and waivers: what judging needs besides the findings.
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="mark findings in this baseline (or earlier findings.json) as 'baseline', not new",
+    )
+    parser.add_argument(
+        "--waivers",
+        type=Path,
+        metavar="FILE",
+        help="waivers file (default: PATH/secpipe-waivers.yml when it exists)",
+    )
+
+
+def _add_policy_commands(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """The `baseline` and `merge` subcommands."""
+    baseline = subparsers.add_parser(
+        "baseline", help="run the pipeline and record its findings as the baseline"
+    )
+    _add_selection_options(baseline)
+    baseline.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="baseline file to write (default: PATH/.secpipe/baseline.json)",
+    )
+    baseline.set_defaults(handler=_cmd_baseline)
+
+    merge = subparsers.add_parser(
+        "merge", help="judge the findings.json files of parallel jobs as one run"
+    )
+    merge.add_argument(
+        "shards", nargs="+", type=Path, metavar="FINDINGS_JSON", help="findings.json of each job"
+    )
+    merge.add_argument(
+        "--pipeline",
+        type=Path,
+        metavar="FILE",
+        help="pipeline file whose policy applies (default: the one the shards name)",
+    )
+    merge.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="the checked-out project, for its default waivers file (default: .)",
+    )
+    merge.add_argument(
+        "--output-dir", type=Path, default=Path(".secpipe"), metavar="DIR", help="where reports go"
+    )
+    merge.add_argument(
+        "--format", default="", metavar="FORMATS", help="extra report formats, comma-separated"
+    )
+    _add_policy_options(merge)
+    merge.set_defaults(handler=_cmd_merge)
+
+
+def _cmd_baseline(args: argparse.Namespace) -> int:
+    from secpipe import _baseline, _runner
+    from secpipe._console import TerminalProgress
+    from secpipe._findings import GateStatus
+    from secpipe._pipeline import find_pipeline
+
+    # Validate the folder and the selection, as `secpipe run` does.
+    root = Path(args.path)
+    if not root.is_dir():
+        raise InvalidInputError(f"{args.path}: not a folder (or it does not exist)")
+    if args.jobs is not None and args.jobs < 1:
+        raise InvalidInputError("--jobs: must be at least 1")
+    loaded = find_pipeline(root, args.pipeline)
+    request = _runner.RunRequest(
+        root=root,
+        pipeline=loaded,
+        stages=args.stage,
+        gates=args.gate,
+        jobs=args.jobs,
+        install_tools=args.install_tools,
+    )
+    with TerminalProgress(quiet=args.quiet) as progress:
+        report = _runner.run(request, progress)
+
+    # A baseline from a run with a broken gate would hide that gate's findings later: refuse.
+    broken = [gate for gate in report.gates if gate.status is GateStatus.ERROR]
+    if broken:
+        names = ", ".join(f"{gate.name} ({gate.stage})" for gate in broken)
+        print(f"secpipe: baseline not written: {names} could not run", file=sys.stderr)
+        return int(ExitCode.GATE_ERROR)
+    target = args.output or root / _baseline.DEFAULT_BASELINE
+    _baseline.write(report.findings, target)
+    print(f"secpipe: wrote {len(report.findings)} fingerprints to {target}")
+    return int(ExitCode.PASSED)
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    from secpipe import _merge, _runner
+    from secpipe._console import summary
+    from secpipe._pipeline import find_pipeline, load_builtin, load_pipeline
+    from secpipe._redact import scrub_known
+    from secpipe.reports import write_reports
+
+    # Validate every input before anything is written.
+    formats = [item.strip() for item in args.format.split(",") if item.strip()]
+    shards = _merge.read_shards(args.shards)
+    source = shards[0].report.pipeline
+    if args.pipeline is not None:
+        loaded = find_pipeline(args.root, args.pipeline)
+    elif source.startswith("builtin:"):
+        loaded = load_builtin(source.removeprefix("builtin:"))
+    elif Path(source).is_file():
+        loaded = load_pipeline(Path(source))
+    else:
+        raise InvalidInputError(
+            f"{args.shards[0]}: its pipeline {source} is not here; pass it with --pipeline"
+        )
+    inputs = _runner.load_policy_inputs(args.root, loaded, args.baseline, args.waivers)
+
+    # Judge the union once and write the same reports one run would.
+    report = _merge.merge(shards, loaded, inputs)
+    written = write_reports(report, args.output_dir, formats)
     print(scrub_known(summary(report, [str(path) for path in written])))
     return report.exit_code
 

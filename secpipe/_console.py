@@ -139,6 +139,7 @@ def _gate_table(report: Report) -> str:
                 if tool.status in (GateStatus.PASSED, GateStatus.FAILED)
                 else f" ({tool.status.value})"
             )
+            + (f" ({tool.suppressed} suppressed inline)" if tool.suppressed else "")
             for tool in gate.tools
         )
         rows.append((gate.stage, gate.name, _STATUS_MARK[gate.status], str(gate.findings), tools))

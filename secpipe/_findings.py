@@ -149,6 +149,31 @@ class Violation(_Frozen):
     fingerprints: tuple[str, ...] = ()
 
 
+class ScoreDeduction(_Frozen):
+    """Points one contract rule cost: its share of the budget, scaled by affected/eligible."""
+
+    rule_id: str
+    title: str
+    severity: Severity
+    category: str = Field(description="'security' or 'data-validation'.")
+    affected: int = Field(ge=0)
+    eligible: int = Field(ge=0)
+    points: float = Field(ge=0)
+
+
+class ContractScore(_Frozen):
+    """The 0-100 audit score of one API contract, and how it was reached."""
+
+    path: str = Field(description="Repository-relative POSIX path of the contract.")
+    score: float = Field(ge=0, le=100)
+    security: float = Field(ge=0, le=30, description="Out of 30 points.")
+    data_validation: float = Field(ge=0, le=70, description="Out of 70 points.")
+    deductions: tuple[ScoreDeduction, ...] = ()
+    top_fixes: tuple[str, ...] = Field(default=(), description="The fixes worth most points.")
+    minimum: float | None = Field(default=None, description="The score the policy requires.")
+    suppressed: int = Field(default=0, ge=0, description="Findings hidden by x-secpipe-ignore.")
+
+
 class Report(_Frozen):
     """The whole result of a run: the content of ``findings.json``."""
 
@@ -165,3 +190,6 @@ class Report(_Frozen):
     findings: tuple[Finding, ...]
     violations: tuple[Violation, ...] = ()
     warnings: tuple[str, ...] = ()
+    contracts: tuple[ContractScore, ...] = Field(
+        default=(), description="Scores of the API contracts the contract gate audited."
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.resources
 import re
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -33,7 +34,7 @@ DEFAULT_PIPELINE_NAME = "secpipe.yml"
 SUPPORTED_VERSIONS = (1,)
 
 #: Every gate secpipe has, in the order a full pipeline runs them.
-KNOWN_GATES = ("sast",)
+KNOWN_GATES = ("secrets", "dependencies", "sast", "contract")
 
 
 class _Config(BaseModel):
@@ -96,6 +97,42 @@ class BanditOptions(ToolOptions):
     )
 
 
+#: detect-secrets 1.5.0's plugin class names (`detect-secrets scan --list-all-plugins`).
+DetectSecretsPlugin = Literal[
+    "ArtifactoryDetector", "AWSKeyDetector", "AzureStorageKeyDetector", "BasicAuthDetector",
+    "CloudantDetector", "DiscordBotTokenDetector", "GitHubTokenDetector", "GitLabTokenDetector",
+    "Base64HighEntropyString", "HexHighEntropyString", "IbmCloudIamDetector",
+    "IbmCosHmacDetector", "IPPublicDetector", "JwtTokenDetector", "KeywordDetector",
+    "MailchimpDetector", "NpmDetector", "OpenAIDetector", "PrivateKeyDetector",
+    "PypiTokenDetector", "SendGridDetector", "SlackDetector", "SoftlayerDetector",
+    "SquareOAuthDetector", "StripeDetector", "TelegramBotTokenDetector", "TwilioKeyDetector",
+]  # fmt: skip
+
+
+class DetectSecretsOptions(ToolOptions):
+    """Settings of detect-secrets."""
+
+    exclude_lines: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list,
+        description="Python regular expressions; lines matching one are never reported.",
+    )
+    disable_plugins: list[DetectSecretsPlugin] = Field(
+        default_factory=list, description="detect-secrets plugins to turn off, by class name."
+    )
+
+    @field_validator("exclude_lines")
+    @classmethod
+    def _valid_regexes(cls, patterns: list[str]) -> list[str]:
+        # A bad regex would only show up as a detect-secrets traceback in the middle of a run.
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                message = f"{pattern!r} is not a valid regular expression: {error}"
+                raise ValueError(message) from None
+        return patterns
+
+
 class GateSettings(_Config):
     """Settings every gate accepts."""
 
@@ -124,10 +161,76 @@ class SastGate(GateSettings):
     bandit: BanditOptions = Field(default_factory=BanditOptions)
 
 
+Score = Annotated[float, Field(ge=0, le=100)]
+
+
+class ContractGate(GateSettings):
+    """Native audit of OpenAPI contracts, with a 0-100 score."""
+
+    contracts: list[Glob] = Field(
+        default_factory=list,
+        description="Contract files (relative to the scanned folder); empty finds every YAML or"
+        " JSON file with a top-level 'openapi' or 'swagger' key.",
+    )
+    min_score: Score | None = Field(
+        default=None, description="Fail a contract whose score is below this (0-100)."
+    )
+    min_scores: dict[str, Score] = Field(
+        default_factory=dict, description="Per-contract minimum scores (path: score)."
+    )
+    follow_remote_refs: bool = Field(
+        default=False,
+        description="Reserved: remote $refs are never fetched; true only adds a warning.",
+    )
+
+
+class PipAuditOptions(ToolOptions):
+    """Settings of pip-audit (used only when no advisory database is configured)."""
+
+
+_DEPENDENCY_TOOLS: tuple[Literal["pip-audit"], ...] = ("pip-audit",)
+
+
+class DependenciesGate(GateSettings):
+    """Known vulnerabilities in pinned Python dependencies."""
+
+    tools: list[Literal["pip-audit"]] = Field(
+        default_factory=lambda: list(_DEPENDENCY_TOOLS), min_length=1
+    )
+    advisory_db: str | None = Field(
+        default=None,
+        description="Local OSV database (folder or .zip; relative to the scanned folder) to audit"
+        " offline instead of asking pip-audit's online service; SECPIPE_ADVISORY_DB also sets it.",
+    )
+    not_audited: Literal["error", "warn"] = Field(
+        default="error",
+        description="Whether a dependency that could not be audited (not pinned, not parsed)"
+        " makes the gate an error or only a warning.",
+    )
+    pip_audit: PipAuditOptions = Field(default_factory=PipAuditOptions, alias="pip-audit")
+
+
+_SECRETS_TOOLS: tuple[Literal["detect-secrets"], ...] = ("detect-secrets",)
+
+
+class SecretsGate(GateSettings):
+    """Credentials committed to the source tree."""
+
+    tools: list[Literal["detect-secrets"]] = Field(
+        default_factory=lambda: list(_SECRETS_TOOLS), min_length=1
+    )
+    detect_secrets: DetectSecretsOptions = Field(
+        default_factory=DetectSecretsOptions, alias="detect-secrets"
+    )
+
+
 class GatesSection(_Config):
     """Per-gate settings; a gate not listed here runs with its defaults."""
 
+    secrets: SecretsGate = Field(default_factory=SecretsGate)
+    dependencies: DependenciesGate = Field(default_factory=DependenciesGate)
     sast: SastGate = Field(default_factory=SastGate)
+    contract: ContractGate = Field(default_factory=ContractGate)
 
     def settings(self, gate: str) -> GateSettings:
         """The settings of one gate by name."""
@@ -157,7 +260,7 @@ class Stage(_Config):
 
 
 class Thresholds(_Config):
-    """When findings fail a gate: a severity threshold and optional maximum counts."""
+    """When findings fail a gate: a severity threshold, optional maximum counts, a mode."""
 
     fail_on: Severity | Literal["never"] | None = Field(
         default=None,
@@ -167,6 +270,43 @@ class Thresholds(_Config):
         default_factory=dict,
         description="Fail when more findings than this are of exactly that severity.",
     )
+    max_new: Annotated[int, Field(ge=0)] | None = Field(
+        default=None, description="Fail when more than this many findings are new."
+    )
+    mode: Literal["enforce", "warn"] | None = Field(
+        default=None,
+        description="'warn': the gates report, violations become warnings, never fail the run.",
+    )
+
+
+class Waiver(_Config):
+    """An accepted risk: findings it matches are reported as waived and do not count.
+
+    It matches one finding by ``fingerprint``, or every finding of ``rule`` under the ``path``
+    glob. Who accepted it, why, and until when are required, so no exception lives forever.
+    """
+
+    fingerprint: Annotated[str, Field(min_length=1)] | None = Field(
+        default=None, description="The fingerprint of one finding (from findings.json)."
+    )
+    rule: Annotated[str, Field(min_length=1)] | None = Field(
+        default=None, description="A rule id; needs 'path'."
+    )
+    path: Glob | None = Field(
+        default=None, description="Glob of the repository paths the rule is waived in."
+    )
+    reason: Annotated[str, Field(min_length=1)] = Field(description="Why the risk is accepted.")
+    owner: Annotated[str, Field(min_length=1)] = Field(description="Who answers for it.")
+    expires: date = Field(description="Last day the waiver applies (YYYY-MM-DD).")
+
+    @model_validator(mode="after")
+    def _one_way_to_match(self) -> Waiver:
+        # Exactly one matching style, so a waiver never silently matches more than was meant.
+        if self.fingerprint is not None and (self.rule is not None or self.path is not None):
+            raise ValueError("give either 'fingerprint' or 'rule' with 'path', not both")
+        if self.fingerprint is None and (self.rule is None or self.path is None):
+            raise ValueError("a waiver needs 'fingerprint', or both 'rule' and 'path'")
+        return self
 
 
 class Policy(_Config):
@@ -187,6 +327,19 @@ class Policy(_Config):
     )
     gates: dict[str, Thresholds] = Field(
         default_factory=dict, description="Overrides for one gate (win over stage overrides)."
+    )
+    max_new: Annotated[int, Field(ge=0)] | None = Field(
+        default=None, description="Fail when the whole run has more than this many new findings."
+    )
+    new_only: bool = Field(
+        default=True,
+        description="With a baseline, only new findings count; false: baseline findings count too.",
+    )
+    severity_overrides: dict[Annotated[str, Field(min_length=1)], Severity] = Field(
+        default_factory=dict, description="Severity to use for findings of a rule id."
+    )
+    waiver_max_days: Annotated[int, Field(ge=1, le=3650)] = Field(
+        default=90, description="How many days ahead a waiver's 'expires' may be."
     )
 
     @field_validator("gates")
@@ -209,6 +362,9 @@ class Pipeline(_Config):
     stages: dict[str, Stage] = Field(min_length=1, description="Stages in the order they run.")
     gates: GatesSection = Field(default_factory=GatesSection)
     policy: Policy = Field(default_factory=Policy)
+    waivers: list[Waiver] = Field(
+        default_factory=list, description="Accepted risks, as in secpipe-waivers.yml."
+    )
 
     @model_validator(mode="after")
     def _stage_overrides_exist(self) -> Pipeline:
@@ -336,6 +492,10 @@ def _describe(error: ValidationError, document: PositionedDocument, source: str)
 
     where = f"{source}:{mark.line}:{mark.column}" if mark else source
     return f"{where}: {message}"
+
+
+#: The one-line error description, for other files validated with positions (the waivers file).
+describe_validation_error = _describe
 
 
 _UNION_TAG = re.compile(r"^(\[key\]|[a-z-]+\[.*\]|function-[a-z-]+)$")

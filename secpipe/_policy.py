@@ -1,7 +1,9 @@
 """The one pass/fail policy: severity thresholds, maximum counts, and what a gate error means.
 
-A policy decision is a list of violations, one line each, plus the exit code. Only findings with
-status ``new`` count: baseline and waived findings are reported but never fail a run.
+A policy decision is a list of violations, one line each, plus the exit code. Waived findings
+never count. Baseline findings count only when ``policy.new_only`` is false; ``max_new`` always
+counts status ``new`` only. A gate in ``mode: warn`` reports its violations as warnings and never
+fails the run (not even when it could not run). Every violation names the setting it crossed.
 """
 
 from __future__ import annotations
@@ -12,8 +14,18 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from secpipe._errors import ExitCode
-from secpipe._findings import Finding, FindingStatus, GateStatus, Severity, Violation
+from secpipe._findings import (
+    ContractScore,
+    Finding,
+    FindingStatus,
+    GateStatus,
+    Severity,
+    Violation,
+)
 from secpipe._pipeline import Policy
+
+#: Every policy warning starts with this, so a merge can tell them from the gates' warnings.
+POLICY_WARNING = "policy: "
 
 
 @dataclass(frozen=True)
@@ -24,6 +36,8 @@ class GateResult:
     gate: str
     errors: tuple[str, ...]
     findings: tuple[Finding, ...]
+    #: Scores of the API contracts the gate audited (the contract gate only).
+    scores: tuple[ContractScore, ...] = ()
 
 
 @dataclass
@@ -49,6 +63,32 @@ def threshold_for(policy: Policy, stage: str, gate: str) -> Severity | Literal["
     return policy.fail_on
 
 
+def override_severities(policy: Policy, findings: Sequence[Finding]) -> list[Finding]:
+    """Apply ``policy.severity_overrides`` (rule id → severity) before anything is judged."""
+    overrides = policy.severity_overrides
+    return [
+        item.model_copy(update={"severity": overrides[item.rule_id]})
+        if item.rule_id in overrides and overrides[item.rule_id] is not item.severity
+        else item
+        for item in findings
+    ]
+
+
+def counts(policy: Policy, finding: Finding) -> bool:
+    """Whether a finding counts against thresholds: new ones, and baseline ones unless new_only."""
+    if finding.status is FindingStatus.NEW:
+        return True
+    return finding.status is FindingStatus.BASELINE and not policy.new_only
+
+
+def gate_mode(policy: Policy, stage: str, gate: str) -> Literal["enforce", "warn"]:
+    """``warn`` when the gate may report but never fail the run: gate, then stage override."""
+    for override in (policy.gates.get(gate), policy.stages.get(stage)):
+        if override is not None and override.mode is not None:
+            return override.mode
+    return "enforce"
+
+
 def decide(policy: Policy, results: Sequence[GateResult]) -> Decision:
     """Judge every gate result against the policy."""
     decision = Decision()
@@ -56,41 +96,70 @@ def decide(policy: Policy, results: Sequence[GateResult]) -> Decision:
     violated = False
 
     for result in results:
-        gate_violations = _judge_gate(policy, result)
-        decision.violations.extend(gate_violations)
-        violated = violated or bool(gate_violations)
+        warn_only = gate_mode(policy, result.stage, result.gate) == "warn"
+        gate_violations = _judge_gate(policy, result) + _judge_scores(result)
+        if warn_only:
+            # A gate in warn mode reports what it would have failed on, and never fails the run.
+            decision.warnings.extend(
+                f"{POLICY_WARNING}{result.gate} ({result.stage}) is in warn mode: {item.message}"
+                for item in gate_violations
+            )
+        else:
+            decision.violations.extend(gate_violations)
+            violated = violated or bool(gate_violations)
 
         # A gate that could not run is never a pass; the policy says whether it fails the run.
         if result.errors:
-            errored = True
             status = GateStatus.ERROR
             for error in result.errors:
                 line = f"{result.gate} ({result.stage}) could not run: {error}"
-                if policy.on_error == "fail":
+                if policy.on_error == "fail" and not warn_only:
+                    errored = True
                     decision.violations.append(Violation(rule="gate-error", message=line))
                 else:
-                    decision.warnings.append(line)
+                    decision.warnings.append(f"{POLICY_WARNING}{line}")
         else:
-            status = GateStatus.FAILED if gate_violations else GateStatus.PASSED
+            status = GateStatus.FAILED if gate_violations and not warn_only else GateStatus.PASSED
         decision.gate_status[(result.stage, result.gate)] = status
 
-    # Global maximum counts look at every new finding of the run once.
-    unique = {finding.fingerprint: finding for result in results for finding in result.findings}
-    global_violations = _count_violations(policy.max_findings, list(unique.values()), "run")
-    decision.violations.extend(global_violations)
-    violated = violated or bool(global_violations)
+    # Stage and global limits look at each finding of the enforced gates once.
+    enforced = [item for item in results if gate_mode(policy, item.stage, item.gate) == "enforce"]
+    stage_violations = _stage_new_violations(policy, enforced)
+    unique = {finding.fingerprint: finding for result in enforced for finding in result.findings}
+    counted = [item for item in unique.values() if counts(policy, item)]
+    global_violations = _count_violations(
+        policy, policy.max_findings, counted, "run", "policy.max_findings"
+    )
+    global_violations += _new_violations(policy.max_new, counted, "run", "policy.max_new")
+    decision.violations.extend(stage_violations + global_violations)
+    violated = violated or bool(stage_violations or global_violations)
 
     # Errors win over findings: a run with a gate that did not run is incomplete, whatever else.
-    if errored and policy.on_error == "fail":
+    if errored:
         decision.exit_code = ExitCode.GATE_ERROR
     elif violated:
         decision.exit_code = ExitCode.POLICY_VIOLATED
     return decision
 
 
+def _judge_scores(result: GateResult) -> list[Violation]:
+    """One violation per contract scoring under the minimum its gate settings require."""
+    return [
+        Violation(
+            rule="min_score",
+            message=(
+                f"{item.path}: contract score {item.score:.1f} is below the minimum "
+                f"{item.minimum:g} [{result.gate}/{result.stage}]"
+            ),
+        )
+        for item in result.scores
+        if item.minimum is not None and item.score < item.minimum
+    ]
+
+
 def _judge_gate(policy: Policy, result: GateResult) -> list[Violation]:
     threshold = threshold_for(policy, result.stage, result.gate)
-    counted = [item for item in result.findings if item.status is FindingStatus.NEW]
+    counted = [item for item in result.findings if counts(policy, item)]
     violations: list[Violation] = []
 
     # One line per finding at or above the threshold, most severe first.
@@ -113,31 +182,81 @@ def _judge_gate(policy: Policy, result: GateResult) -> list[Violation]:
                 )
 
     # Maximum counts per severity: the stage's and the gate's, gate winning.
-    limits = dict(policy.stages[result.stage].max_findings) if result.stage in policy.stages else {}
+    limits: dict[Severity, tuple[int, str]] = {}
+    if result.stage in policy.stages:
+        setting = f"policy.stages.{result.stage}.max_findings"
+        for severity, limit in policy.stages[result.stage].max_findings.items():
+            limits[severity] = (limit, setting)
     if result.gate in policy.gates:
-        limits.update(policy.gates[result.gate].max_findings)
-    violations.extend(_count_violations(limits, counted, f"{result.gate}/{result.stage}"))
+        setting = f"policy.gates.{result.gate}.max_findings"
+        for severity, limit in policy.gates[result.gate].max_findings.items():
+            limits[severity] = (limit, setting)
+    scope = f"{result.gate}/{result.stage}"
+    for severity, (limit, setting) in limits.items():
+        violations += _count_violations(policy, {severity: limit}, counted, scope, setting)
+
+    # The gate's cap on new findings.
+    override = policy.gates.get(result.gate)
+    if override is not None:
+        setting = f"policy.gates.{result.gate}.max_new"
+        violations += _new_violations(override.max_new, counted, scope, setting)
     return violations
 
 
-def _count_violations(
-    limits: dict[Severity, int], findings: Sequence[Finding], scope: str
+def _stage_new_violations(policy: Policy, results: Sequence[GateResult]) -> list[Violation]:
+    # A stage's max_new caps the new findings of all its gates together.
+    violations = []
+    for stage, thresholds in policy.stages.items():
+        unique = {
+            finding.fingerprint: finding
+            for result in results
+            if result.stage == stage
+            for finding in result.findings
+        }
+        violations += _new_violations(
+            thresholds.max_new, list(unique.values()), stage, f"policy.stages.{stage}.max_new"
+        )
+    return violations
+
+
+def _new_violations(
+    limit: int | None, findings: Sequence[Finding], scope: str, setting: str
 ) -> list[Violation]:
-    counts = Counter(item.severity for item in findings if item.status is FindingStatus.NEW)
+    # Only status "new" is counted here, whatever new_only says: that is what max_new means.
+    if limit is None:
+        return []
+    new = [item.fingerprint for item in findings if item.status is FindingStatus.NEW]
+    if len(new) <= limit:
+        return []
+    return [
+        Violation(
+            rule="max_new",
+            message=f"{scope}: {len(new)} new findings, more than the {limit} allowed ({setting})",
+            fingerprints=tuple(new),
+        )
+    ]
+
+
+def _count_violations(
+    policy: Policy,
+    limits: dict[Severity, int],
+    findings: Sequence[Finding],
+    scope: str,
+    setting: str,
+) -> list[Violation]:
+    counted = [item for item in findings if counts(policy, item)]
+    tally = Counter(item.severity for item in counted)
+    adjective = "new " if policy.new_only else ""
     violations = []
     for severity, limit in limits.items():
-        if counts[severity] > limit:
-            fingerprints = tuple(
-                item.fingerprint
-                for item in findings
-                if item.severity is severity and item.status is FindingStatus.NEW
-            )
+        if tally[severity] > limit:
+            fingerprints = tuple(item.fingerprint for item in counted if item.severity is severity)
             violations.append(
                 Violation(
                     rule=f"max_findings:{severity.value}",
                     message=(
-                        f"{scope}: {counts[severity]} new {severity.value} findings, "
-                        f"more than the {limit} allowed"
+                        f"{scope}: {tally[severity]} {adjective}{severity.value} findings, "
+                        f"more than the {limit} allowed ({setting}.{severity.value})"
                     ),
                     fingerprints=fingerprints,
                 )

@@ -3,6 +3,9 @@
 A gate listed in several selected stages runs once; its result is reported (and judged) under
 each of those stages. Gates run concurrently, and a shared limit keeps the number of scanner
 processes at ``jobs`` at a time.
+
+Judging (severity overrides, baseline, waivers, then the policy) is one function, ``judge``,
+shared with ``secpipe merge`` so that merged shards are judged exactly as one whole run.
 """
 
 from __future__ import annotations
@@ -14,14 +17,14 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from secpipe import _paths, _process
-from secpipe._errors import InvalidInputError
-from secpipe._findings import Finding, GateRun, GateStatus, Report
+from secpipe import _baseline, _paths, _process, _waivers
+from secpipe._errors import ExitCode, InvalidInputError
+from secpipe._findings import ContractScore, Finding, GateRun, GateStatus, Report, ToolRun
 from secpipe._pipeline import KNOWN_GATES, LoadedPipeline
-from secpipe._policy import GateResult, decide
+from secpipe._policy import GateResult, decide, override_severities
 from secpipe._progress import ProgressSink, SilentProgress
 from secpipe._version import __version__
 from secpipe.gates import GATES, GateContext, GateOutcome, gate_files
@@ -39,6 +42,43 @@ class RunRequest:
     gates: Sequence[str] = ()
     jobs: int | None = None
     install_tools: bool = False
+    baseline: Path | None = None
+    waivers: Path | None = None
+    today: date | None = None
+
+
+@dataclass(frozen=True)
+class PolicyInputs:
+    """What judging needs besides the findings: the baseline, the waivers and the date."""
+
+    baseline: _baseline.Baseline | None
+    waivers: tuple[_waivers.LoadedWaiver, ...]
+    today: date
+
+
+@dataclass(frozen=True)
+class GateRecord:
+    """What one gate produced, as judging needs it: its tool runs and its findings."""
+
+    tool_runs: tuple[ToolRun, ...]
+    findings: tuple[Finding, ...]
+    contracts: tuple[ContractScore, ...] = ()
+
+
+def load_policy_inputs(
+    root: Path,
+    loaded: LoadedPipeline,
+    baseline: Path | None,
+    waivers: Path | None,
+    today: date | None = None,
+) -> PolicyInputs:
+    """Read the baseline and the waivers; bad files are InvalidInputError before any tool runs."""
+    today = today or datetime.now(UTC).date()
+    return PolicyInputs(
+        baseline=_baseline.read(baseline) if baseline is not None else None,
+        waivers=_waivers.load_all(root, loaded, waivers, today=today),
+        today=today,
+    )
 
 
 def plan(request: RunRequest) -> list[tuple[str, list[str]]]:
@@ -91,6 +131,9 @@ def run(request: RunRequest, progress: ProgressSink | None = None) -> Report:
     if not root.is_dir():
         raise InvalidInputError(f"{request.root}: not a folder (or it does not exist)")
     selected = plan(request)
+    inputs = load_policy_inputs(
+        root, request.pipeline, request.baseline, request.waivers, request.today
+    )
     unique_gates = list(dict.fromkeys(gate for _, gates in selected for gate in gates))
     first_stage = {gate: next(s for s, gates in selected if gate in gates) for gate in unique_gates}
 
@@ -100,7 +143,21 @@ def run(request: RunRequest, progress: ProgressSink | None = None) -> Report:
 
     jobs = request.jobs or os.cpu_count() or 1
     outcomes = _run_gates(request, root, all_files, unique_gates, first_stage, jobs, progress)
-    return _judge(request, root, selected, outcomes, started_at, time.monotonic() - started)
+    return judge(
+        request.pipeline,
+        str(root),
+        selected,
+        {
+            name: GateRecord(
+                tuple(outcome.tool_runs), tuple(outcome.findings), tuple(outcome.contracts)
+            )
+            for name, outcome in outcomes.items()
+        },
+        [warning for outcome in outcomes.values() for warning in outcome.warnings],
+        inputs,
+        started_at=started_at,
+        duration_s=time.monotonic() - started,
+    )
 
 
 def _run_gates(
@@ -139,30 +196,57 @@ def _run_gates(
         pool.shutdown(wait=True)
 
 
-def _judge(
-    request: RunRequest,
-    root: Path,
-    selected: list[tuple[str, list[str]]],
-    outcomes: dict[str, GateOutcome],
+def judge(
+    loaded: LoadedPipeline,
+    root: str,
+    selected: Sequence[tuple[str, Sequence[str]]],
+    gates: dict[str, GateRecord],
+    gate_warnings: Sequence[str],
+    inputs: PolicyInputs,
+    *,
     started_at: datetime,
     duration_s: float,
 ) -> Report:
-    pipeline = request.pipeline.pipeline
+    """Apply severity overrides, the baseline and the waivers, then the policy: the report."""
+    policy = loaded.pipeline.policy
+
+    # Each finding once (fingerprints include the gate), re-derived from scratch: overrides
+    # first so the baseline and waivers see the severity the policy judges.
+    unique: dict[str, Finding] = {}
+    for record in gates.values():
+        unique.update((finding.fingerprint, finding) for finding in record.findings)
+    prepared = _baseline.mark(override_severities(policy, list(unique.values())), inputs.baseline)
+    waived = _waivers.apply(prepared, inputs.waivers, today=inputs.today)
+    final = {finding.fingerprint: finding for finding in waived.findings}
+
+    # One result per (stage, gate), in pipeline order, with its findings in report order.
     results = [
         GateResult(
             stage=stage,
             gate=gate,
             errors=tuple(
                 f"{run.name}: {run.error}"
-                for run in outcomes[gate].tool_runs
+                for run in gates[gate].tool_runs
                 if run.status is GateStatus.ERROR
             ),
-            findings=tuple(outcomes[gate].findings),
+            findings=tuple(
+                sorted(
+                    (final[finding.fingerprint] for finding in gates[gate].findings),
+                    key=_severity_order,
+                )
+            ),
+            scores=gates[gate].contracts,
         )
-        for stage, gates in selected
-        for gate in gates
+        for stage, stage_gates in selected
+        for gate in stage_gates
     ]
-    decision = decide(pipeline.policy, results)
+    decision = decide(policy, results)
+
+    # An expired waiver is a violation of its own; a gate error still wins the exit code.
+    violations = [*decision.violations, *waived.violations]
+    exit_code = decision.exit_code
+    if waived.violations and exit_code is ExitCode.PASSED:
+        exit_code = ExitCode.POLICY_VIOLATED
 
     gate_runs = [
         GateRun(
@@ -170,30 +254,33 @@ def _judge(
             stage=result.stage,
             status=decision.gate_status[(result.stage, result.gate)],
             findings=len(result.findings),
-            tools=tuple(outcomes[result.gate].tool_runs),
+            tools=gates[result.gate].tool_runs,
         )
         for result in results
     ]
-    findings: dict[str, Finding] = {}
-    for outcome in outcomes.values():
-        findings.update((finding.fingerprint, finding) for finding in outcome.findings)
-    warnings = [warning for outcome in outcomes.values() for warning in outcome.warnings]
-
     return Report(
         secpipe_version=__version__,
         started_at=started_at,
         duration_s=round(duration_s, 3),
-        root=str(root),
-        pipeline=request.pipeline.source,
+        root=root,
+        pipeline=loaded.source,
         stages=tuple(stage for stage, _ in selected),
-        passed=decision.passed,
-        exit_code=int(decision.exit_code),
+        passed=exit_code is ExitCode.PASSED,
+        exit_code=int(exit_code),
         gates=tuple(gate_runs),
-        findings=tuple(sorted(findings.values(), key=_severity_order)),
-        violations=tuple(decision.violations),
-        warnings=tuple(warnings + decision.warnings),
+        findings=tuple(sorted(final.values(), key=_severity_order)),
+        violations=tuple(violations),
+        warnings=tuple([*gate_warnings, *decision.warnings, *waived.warnings]),
+        contracts=tuple(score for record in gates.values() for score in record.contracts),
     )
 
 
-def _severity_order(finding: Finding) -> tuple[int, str, int, str]:
-    return (-finding.severity.rank, finding.path, finding.start_line, finding.rule_id)
+def _severity_order(finding: Finding) -> tuple[int, str, int, str, str]:
+    # The fingerprint last makes the order total, so a merge orders exactly like one run.
+    return (
+        -finding.severity.rank,
+        finding.path,
+        finding.start_line,
+        finding.rule_id,
+        finding.fingerprint,
+    )

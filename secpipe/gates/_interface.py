@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from secpipe import _paths
 from secpipe._errors import SecpipeError, ToolError
-from secpipe._findings import Finding, GateStatus, ToolRun
+from secpipe._findings import ContractScore, Finding, GateStatus, ToolRun
 from secpipe._normalize import RawFinding, normalize
 from secpipe._pipeline import GateSettings, ToolOptions
 from secpipe._progress import ProgressSink
@@ -47,6 +47,8 @@ class GateOutcome:
     findings: list[Finding] = field(default_factory=list)
     tool_runs: list[ToolRun] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: ContractScore of each audited API contract (the contract gate only).
+    contracts: list[ContractScore] = field(default_factory=list)
 
     @property
     def errored(self) -> bool:
@@ -142,6 +144,7 @@ class ToolGate:
             status=GateStatus.PASSED,
             duration_s=round(time.monotonic() - started, 3),
             skipped_files=tuple(output.skipped_files),
+            suppressed=output.suppressed,
         )
         warnings += [f"{tool} could not scan {entry}" for entry in output.skipped_files]
         context.progress.tool_finished(context.stage, self.name, run, len(output.findings))

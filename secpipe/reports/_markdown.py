@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from secpipe._findings import Finding, GateRun, GateStatus, Report, ToolRun
+from secpipe._findings import ContractScore, Finding, GateRun, GateStatus, Report, ToolRun
 from secpipe.reports._interface import Reporter
 
 #: At most this many findings are listed; PR comments are capped at 65536 characters.
@@ -37,6 +37,8 @@ class MarkdownReporter(Reporter):
             _violations_section(report),
             _findings_section(report.findings),
         ]
+        if report.contracts:
+            sections.append(_contracts_section(report.contracts))
         if report.warnings:
             sections.append(_bullets("Warnings", report.warnings))
         return "\n\n".join(sections) + "\n"
@@ -149,6 +151,36 @@ def _findings_section(findings: Sequence[Finding]) -> str:
             "`findings.json` has all of them."
         )
     return text
+
+
+def _contracts_section(scores: Sequence[ContractScore]) -> str:
+    """Each contract's score, its two parts, every deduction and the fixes worth most."""
+    parts = ["## Contract scores"]
+    for item in sorted(scores, key=lambda score: score.path):
+        minimum = f" (minimum {item.minimum:g})" if item.minimum is not None else ""
+        parts.append(
+            f"### {escape(item.path)}: {item.score:.1f}/100{minimum}\n\n"
+            f"Security {item.security:g}/30, data validation {item.data_validation:g}/70."
+            + (f" {item.suppressed} finding(s) suppressed." if item.suppressed else "")
+        )
+        if item.deductions:
+            rows = [
+                [
+                    escape(d.rule_id),
+                    escape(d.title, MAX_CELL_CHARS),
+                    d.severity.value,
+                    escape(d.category),
+                    f"{d.affected}/{d.eligible}",
+                    f"-{d.points:g}",
+                ]
+                for d in sorted(item.deductions, key=lambda d: (-d.points, d.rule_id))
+            ]
+            header = ["Rule", "Title", "Severity", "Category", "Affected", "Points"]
+            parts.append(_table(header, rows))
+        if item.top_fixes:
+            fixes = "\n".join(f"{n}. {escape(fix)}" for n, fix in enumerate(item.top_fixes, 1))
+            parts.append("Top fixes:\n\n" + fixes)
+    return "\n\n".join(parts)
 
 
 def _location(finding: Finding) -> str:

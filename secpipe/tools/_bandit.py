@@ -4,7 +4,9 @@ Quirks handled here:
 - bandit can print progress bars into stdout, so its report goes to a file (``-o``);
 - it exits 1 when it found issues and 0 when it found none — and also 0 when a file was missing
   or did not parse, leaving only an ``errors`` entry, so those files are reported as skipped;
-- its hard-coded password checks quote the password in their message, which is masked here.
+- its hard-coded password checks quote the password in their message, which is masked here;
+- findings hidden by ``# nosec`` are counted in ``metrics._totals``: ``nosec`` for blanket
+  comments, ``skipped_tests`` for ``# nosec B602``-style ones; both are the run's suppressed count.
 
 Severity table: bandit's HIGH, MEDIUM, LOW map to high, medium, low; UNDEFINED maps to info.
 bandit's confidence is kept as the finding's confidence.
@@ -16,7 +18,7 @@ import logging
 import os
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from secpipe import _process
 from secpipe._errors import ToolError
@@ -87,10 +89,22 @@ class _Error(BaseModel):
     reason: str
 
 
+class _Totals(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    nosec: int = 0
+    skipped_tests: int = 0
+
+
+class _Metrics(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    totals: _Totals = Field(default_factory=_Totals, alias="_totals")
+
+
 class _Report(BaseModel):
     model_config = ConfigDict(extra="ignore")
     results: list[_Result]
     errors: list[_Error] = []
+    metrics: _Metrics = Field(default_factory=_Metrics)
 
 
 class BanditAdapter(ToolAdapter):
@@ -108,6 +122,7 @@ class BanditAdapter(ToolAdapter):
             output.skipped_files.extend(
                 f"{os.path.normpath(error.filename)}: {error.reason}" for error in report.errors
             )
+            output.suppressed += report.metrics.totals.nosec + report.metrics.totals.skipped_tests
         return output
 
     def _run_batch(self, context: ToolContext, files: list[str], number: int) -> _Report:

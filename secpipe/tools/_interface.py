@@ -39,6 +39,8 @@ class ToolOutput:
     findings: list[RawFinding] = field(default_factory=list)
     skipped_files: list[str] = field(default_factory=list)
     version: str | None = None
+    #: Findings the tool's own inline suppressions (such as allowlist comments) hid.
+    suppressed: int = 0
 
 
 class ToolAdapter(ABC):
