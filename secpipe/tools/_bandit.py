@@ -161,7 +161,7 @@ class BanditAdapter(ToolAdapter):
         return RawFinding(
             tool=self.name,
             rule_id=result.test_id,
-            title=f"{result.test_id}: {result.test_name.replace('_', ' ')}",
+            title=_title(message),
             message=message,
             severity=_SEVERITY[result.issue_severity],
             confidence=_CONFIDENCE.get(result.issue_confidence),
@@ -172,6 +172,13 @@ class BanditAdapter(ToolAdapter):
             references=(result.more_info,) if result.more_info else (),
             weakness=_WEAKNESS_BY_TEST.get(result.test_id),
         )
+
+
+def _title(issue_text: str) -> str:
+    # bandit's test names ("blacklist", "hashlib") say little; its first sentence says what is wrong.
+    sentence = issue_text.strip().split(". ")[0].rstrip(".")
+    sentence = sentence[:1].upper() + sentence[1:]
+    return sentence if len(sentence) <= 90 else sentence[:89] + "…"
 
 
 def _first(error: ValidationError) -> str:

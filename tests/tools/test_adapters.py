@@ -159,3 +159,12 @@ def test_semgrep_runs_with_a_private_home(tmp_path: Path, assets: Path) -> None:
     SemgrepAdapter().run(context(tmp_path, script, SemgrepOptions(), report, 0))
     home = (tmp_path / "argv.log").read_text()
     assert home.startswith(str(tmp_path / "work"))
+
+
+def test_bandit_titles_say_what_is_wrong(tmp_path: Path, fake_scanner: Path, assets: Path) -> None:
+    report = assets / "recorded" / "bandit-mixed.json"
+    output = BanditAdapter().run(context(tmp_path, fake_scanner, BanditOptions(), report, 1))
+    titles = {finding.rule_id: finding.title for finding in output.findings}
+    assert titles["B602"] == "Subprocess call with shell=True identified, security issue"
+    assert titles["B506"] == "Use of unsafe yaml load"
+    assert "hunter2-very-secret" not in titles["B105"]
