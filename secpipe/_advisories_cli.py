@@ -10,14 +10,12 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-import urllib.error
-import urllib.request
-import zipfile
 from pathlib import Path
 
 from secpipe._errors import ExitCode
-from secpipe.advisories import DATABASE_ENV_VAR, AdvisoryDatabaseError, load_database
-from secpipe.tools import _envs
+
+#: The variable secpipe.advisories reads (spelled out here: importing that package costs startup).
+DATABASE_ENV_VAR = "SECPIPE_ADVISORY_DB"
 
 #: osv.dev's archive of every advisory of the PyPI ecosystem (JSON records in one zip).
 OSV_PYPI_ARCHIVE = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
@@ -56,12 +54,20 @@ def add_advisories_parser(
 
 def run_advisories_command(args: argparse.Namespace) -> int:
     """Run the ``secpipe advisories`` subcommand in ``args`` and return its exit code."""
+    from secpipe.tools import _envs
+
     output = args.output or (_envs.cache_root() / "advisories")
     return update(output, OSV_PYPI_ARCHIVE)
 
 
 def update(output: Path, url: str) -> int:
     """Download the archive at ``url`` into ``output``; print the path on success."""
+    import urllib.error
+    import urllib.request
+    import zipfile
+
+    from secpipe.advisories import AdvisoryDatabaseError, load_database
+
     # Download next to the target first, so a failed download leaves the old archive intact.
     part = output / f"{ARCHIVE_NAME}.part"
     try:

@@ -96,6 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="install missing scanners into secpipe's managed environments first",
     )
+    run.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="run every scanner afresh instead of reusing results for unchanged inputs",
+    )
+    run.add_argument(
+        "--changed-since",
+        metavar="REF",
+        help="scan only files changed since git REF (plus uncommitted ones) in file-level gates",
+    )
     _add_policy_options(run)
     run.set_defaults(handler=_cmd_run)
     _add_policy_commands(subparsers)
@@ -208,6 +218,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         install_tools=args.install_tools,
         baseline=args.baseline,
         waivers=args.waivers,
+        result_cache=None if args.no_cache else _result_cache_folder(),
+        changed_since=args.changed_since,
     )
     with TerminalProgress(quiet=args.quiet) as progress:
         report = _runner.run(request, progress)
@@ -215,6 +227,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     print(scrub_known(summary(report, [str(path) for path in written])))
     return report.exit_code
+
+
+def _result_cache_folder() -> Path:
+    # The cache lives beside the managed scanners unless SECPIPE_RESULT_CACHE points elsewhere.
+    from secpipe._cache import default_folder
+    from secpipe.tools._envs import cache_root
+
+    return default_folder(cache_root())
 
 
 def _add_selection_options(parser: argparse.ArgumentParser) -> None:

@@ -93,6 +93,14 @@ class Package(_Frozen):
     advisories: tuple[Advisory, ...] = ()
 
 
+class ImageLocation(_Frozen):
+    """Where inside a container image a finding is: the image, and the layer and file if known."""
+
+    reference: str = Field(description="The image as named in the pipeline (name:tag or archive).")
+    layer: str | None = Field(default=None, description="The layer holding the file.")
+    file: str | None = Field(default=None, description="The file's path inside the image.")
+
+
 class Finding(_Frozen):
     """One weakness at one place, reported by one or more tools."""
 
@@ -112,6 +120,9 @@ class Finding(_Frozen):
     references: tuple[str, ...] = ()
     status: FindingStatus = FindingStatus.NEW
     package: Package | None = None
+    image: ImageLocation | None = Field(
+        default=None, description="Set when the finding is about a container image, not a file."
+    )
 
 
 class ToolRun(_Frozen):

@@ -34,7 +34,7 @@ DEFAULT_PIPELINE_NAME = "secpipe.yml"
 SUPPORTED_VERSIONS = (1,)
 
 #: Every gate secpipe has, in the order a full pipeline runs them.
-KNOWN_GATES = ("secrets", "dependencies", "sast", "contract")
+KNOWN_GATES = ("secrets", "dependencies", "sast", "container", "kubernetes", "contract")
 
 
 class _Config(BaseModel):
@@ -161,6 +161,48 @@ class SastGate(GateSettings):
     bandit: BanditOptions = Field(default_factory=BanditOptions)
 
 
+
+class CheckovOptions(ToolOptions):
+    """Settings of checkov (the container and kubernetes gates)."""
+
+    skip: list[Annotated[str, Field(pattern=r"^CKV2?_[A-Z0-9]+_[0-9]+$")]] = Field(
+        default_factory=list, description="checkov check ids to leave out, such as CKV_K8S_43."
+    )
+
+
+_CHECKOV_TOOLS: tuple[Literal["checkov"], ...] = ("checkov",)
+
+
+class ContainerGate(GateSettings):
+    """Dockerfiles, built images and image archives."""
+
+    tools: list[Literal["checkov"]] = Field(default_factory=lambda: list(_CHECKOV_TOOLS))
+    checkov: CheckovOptions = Field(default_factory=CheckovOptions)
+    images: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list,
+        description="Images in the local Docker engine (DOCKER_HOST honoured), as name:tag.",
+    )
+    image_archives: list[Glob] = Field(
+        default_factory=list,
+        description="Image archives (docker save or OCI layout .tar), relative to the scanned"
+        " folder.",
+    )
+    advisory_db: str | None = Field(
+        default=None,
+        description="Local OSV database to audit the Python packages inside images (relative to"
+        " the scanned folder); SECPIPE_ADVISORY_DB also sets it.",
+    )
+
+
+class KubernetesGate(GateSettings):
+    """Kubernetes manifests."""
+
+    tools: list[Literal["checkov"]] = Field(
+        default_factory=lambda: list(_CHECKOV_TOOLS), min_length=1
+    )
+    checkov: CheckovOptions = Field(default_factory=CheckovOptions)
+
+
 Score = Annotated[float, Field(ge=0, le=100)]
 
 
@@ -230,6 +272,8 @@ class GatesSection(_Config):
     secrets: SecretsGate = Field(default_factory=SecretsGate)
     dependencies: DependenciesGate = Field(default_factory=DependenciesGate)
     sast: SastGate = Field(default_factory=SastGate)
+    container: ContainerGate = Field(default_factory=ContainerGate)
+    kubernetes: KubernetesGate = Field(default_factory=KubernetesGate)
     contract: ContractGate = Field(default_factory=ContractGate)
 
     def settings(self, gate: str) -> GateSettings:

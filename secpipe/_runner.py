@@ -20,16 +20,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from secpipe import _baseline, _paths, _process, _waivers
+from secpipe import _baseline, _cache, _changes, _paths, _process, _waivers
 from secpipe._errors import ExitCode, InvalidInputError
 from secpipe._findings import ContractScore, Finding, GateRun, GateStatus, Report, ToolRun
 from secpipe._pipeline import KNOWN_GATES, LoadedPipeline
 from secpipe._policy import GateResult, decide, override_severities
 from secpipe._progress import ProgressSink, SilentProgress
 from secpipe._version import __version__
-from secpipe.gates import GATES, GateContext, GateOutcome, gate_files
+from secpipe.gates import GATES, GateContext, GateOutcome, ToolGate, gate_files
 
 logger = logging.getLogger(__name__)
+
+#: How many changed files a change-only run names before "and N more".
+_SHOWN_CHANGED = 10
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,10 @@ class RunRequest:
     baseline: Path | None = None
     waivers: Path | None = None
     today: date | None = None
+    #: Folder of the result cache of pure tools; None runs every tool afresh.
+    result_cache: Path | None = None
+    #: Git revision: file-level gates then see only the files changed since it.
+    changed_since: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,9 +147,12 @@ def run(request: RunRequest, progress: ProgressSink | None = None) -> Report:
     # List the tree once; every gate filters the same list with its own globs.
     all_files = tuple(_paths.list_files(root))
     logger.info("scanning %d files under %s", len(all_files), root)
+    changed, scope_warnings = _changed_scope(request, root, all_files, unique_gates)
 
     jobs = request.jobs or os.cpu_count() or 1
-    outcomes = _run_gates(request, root, all_files, unique_gates, first_stage, jobs, progress)
+    outcomes = _run_gates(
+        request, root, all_files, unique_gates, first_stage, jobs, progress, changed
+    )
     return judge(
         request.pipeline,
         str(root),
@@ -153,7 +163,10 @@ def run(request: RunRequest, progress: ProgressSink | None = None) -> Report:
             )
             for name, outcome in outcomes.items()
         },
-        [warning for outcome in outcomes.values() for warning in outcome.warnings],
+        [
+            *scope_warnings,
+            *(warning for outcome in outcomes.values() for warning in outcome.warnings),
+        ],
         inputs,
         started_at=started_at,
         duration_s=time.monotonic() - started,
@@ -168,22 +181,28 @@ def _run_gates(
     first_stage: dict[str, str],
     jobs: int,
     progress: ProgressSink,
+    changed: frozenset[str] | None = None,
 ) -> dict[str, GateOutcome]:
     limiter = threading.Semaphore(jobs)
+    cache = _cache.ResultCache(request.result_cache) if request.result_cache else None
     pipeline = request.pipeline.pipeline
     pool = ThreadPoolExecutor(max_workers=max(1, len(gates)), thread_name_prefix="gate")
     futures: dict[str, Future[GateOutcome]] = {}
     try:
         for name in gates:
             settings = pipeline.gates.settings(name)
+            files = gate_files(all_files, settings)
+            if changed is not None and _file_level(GATES[name]):
+                files = tuple(path for path in files if path in changed)
             context = GateContext(
                 root=root,
                 stage=first_stage[name],
                 settings=settings,
-                files=gate_files(all_files, settings),
+                files=files,
                 progress=progress,
                 limiter=limiter,
                 install_tools=request.install_tools,
+                cache=cache,
             )
             futures[name] = pool.submit(GATES[name].run, context)
         return {name: future.result() for name, future in futures.items()}
@@ -194,6 +213,43 @@ def _run_gates(
         raise
     finally:
         pool.shutdown(wait=True)
+
+
+def _file_level(gate: ToolGate) -> bool:
+    # A gate that keeps ToolGate's run only hands files to per-file tools; a gate with its own
+    # run (dependencies, contract) may relate files to each other, so it sees the whole tree.
+    return type(gate).run is ToolGate.run
+
+
+def _changed_scope(
+    request: RunRequest, root: Path, all_files: tuple[str, ...], gates: Sequence[str]
+) -> tuple[frozenset[str] | None, list[str]]:
+    """The changed files (None for a full run) and the warnings that say what was left out."""
+    if request.changed_since is None:
+        return None, []
+    ref = request.changed_since
+    changed = _changes.changed_files(root, ref) & frozenset(all_files)
+
+    # Say which files were looked at again, and that the rest were not looked at (not clean).
+    shown = sorted(changed)[:_SHOWN_CHANGED]
+    more = f" and {len(changed) - len(shown)} more" if len(changed) > len(shown) else ""
+    file_level = [gate for gate in gates if _file_level(GATES[gate])]
+    whole_tree = [gate for gate in gates if not _file_level(GATES[gate])]
+    warnings = [
+        f"changed since {ref}: re-examined {len(changed)} changed file(s)"
+        f"{': ' + ', '.join(shown) + more if shown else ''}"
+        f" in {', '.join(file_level) or 'no file-level gate'}",
+        f"changed since {ref}: {len(all_files) - len(changed)} unchanged file(s) were not "
+        f"re-examined by {', '.join(file_level) or 'any gate'}; their findings there are not in "
+        "this report (not re-examined, not gone)",
+    ]
+    if whole_tree:
+        warnings.append(
+            f"changed since {ref}: {', '.join(whole_tree)} ran on the whole tree "
+            "(they relate files to each other)"
+        )
+    logger.info("%s", warnings[0])
+    return changed, warnings
 
 
 def judge(

@@ -13,7 +13,6 @@ import sys
 from collections.abc import Sequence
 
 from secpipe._errors import ExitCode, InvalidInputError, ToolError
-from secpipe.tools import _envs
 
 
 def add_tools_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -64,6 +63,8 @@ def _install(
     tool_names: Sequence[str], version_of: Sequence[str], *, force: bool, verify: bool
 ) -> int:
     """Install the requested tools; a failure is reported and the other tools still install."""
+    from secpipe.tools import _envs  # imported here: it costs startup of every other command
+
     # Check every name and version before installing anything: a typo should cost no minutes.
     versions = _parse_version_of(version_of)
     lock = _envs.load_lock()
@@ -108,6 +109,8 @@ def _progress(message: str) -> None:
 
 def _list() -> int:
     """Print one row per installed environment, and one per tool that has none."""
+    from secpipe.tools import _envs
+
     rows = [("TOOL", "LOCKED", "INSTALLED", "WHERE")]
     for status in _envs.list_tools():
         # Without a managed environment, the PATH is where `secpipe run` would look next.
@@ -127,6 +130,8 @@ def _list() -> int:
 
 def _doctor() -> int:
     """Print one line per managed environment; exit 3 if any of them does not work."""
+    from secpipe.tools import _envs
+
     results = _envs.doctor()
     if not results:
         envs = _envs.cache_root() / "envs"

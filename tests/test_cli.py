@@ -58,7 +58,7 @@ def test_run_with_a_bad_pipeline_is_exit_2(
     [
         (["run", "/nonexistent/path"], "/nonexistent/path: not a folder"),
         (["run", ".", "--gate", "sats"], "--gate sats: unknown gate (known: "),
-        (["run", ".", "--stage", "deploy"], "--stage deploy: no such stage"),
+        (["run", ".", "--stage", "release"], "--stage release: no such stage"),
         (["run", ".", "--format", "pdf"], "unknown report format 'pdf'"),
         (["run", ".", "--jobs", "0"], "--jobs: must be at least 1"),
         (["validate", "/nonexistent/secpipe.yml"], "pipeline file not found"),

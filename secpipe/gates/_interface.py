@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from secpipe import _paths
+from secpipe import _cache, _paths
 from secpipe._errors import SecpipeError, ToolError
 from secpipe._findings import ContractScore, Finding, GateStatus, ToolRun
 from secpipe._normalize import RawFinding, normalize
-from secpipe._pipeline import GateSettings, ToolOptions
+from secpipe._pipeline import GateSettings, SemgrepOptions, ToolOptions
 from secpipe._progress import ProgressSink
-from secpipe.tools import ADAPTERS, ToolContext, _envs
+from secpipe.tools import ADAPTERS, ToolAdapter, ToolContext, ToolOutput, _envs
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ class GateContext:
     progress: ProgressSink
     limiter: threading.Semaphore
     install_tools: bool = False
+    #: Where earlier results of pure tools are kept; None runs every tool afresh.
+    cache: _cache.ResultCache | None = None
 
 
 @dataclass
@@ -125,7 +127,7 @@ class ToolGate:
                     workdir=Path(tmp),
                     env=_envs.scanner_env(),
                 )
-                output = adapter.run(tool_context)
+                output = self._run_adapter(adapter, tool_context, context.cache, version)
         except SecpipeError as error:
             # Fail closed: a tool that did not really run makes its gate an error, never a pass.
             run = ToolRun(
@@ -150,6 +152,46 @@ class ToolGate:
         context.progress.tool_finished(context.stage, self.name, run, len(output.findings))
         return run, output.findings, warnings
 
+    def _run_adapter(
+        self,
+        adapter: ToolAdapter,
+        tool_context: ToolContext,
+        cache: _cache.ResultCache | None,
+        version: str | None,
+    ) -> ToolOutput:
+        # Only tools whose output follows from the key's inputs are looked up or stored.
+        key = None
+        if cache is not None and adapter.name in _cache.CACHEABLE_TOOLS:
+            key = cache.key(
+                tool=adapter.name,
+                version=version,
+                executable=tool_context.executable,
+                options=tool_context.options.model_dump(mode="json", exclude={"timeout"}),
+                config_files=_config_files(tool_context),
+                root=tool_context.root,
+                files=tool_context.files,
+            )
+        hit = cache.load(key) if cache is not None and key is not None else None
+        if hit is not None:
+            logger.info("%s: reusing the cached result (inputs unchanged)", adapter.name)
+            return ToolOutput(
+                findings=list(hit.findings),
+                skipped_files=list(hit.skipped_files),
+                version=hit.version,
+                suppressed=hit.suppressed,
+            )
+
+        # A ToolError propagates from here, so a failed run is never stored.
+        output = adapter.run(tool_context)
+        if cache is not None and key is not None:
+            cache.store(
+                key,
+                _cache.CachedOutput(
+                    output.findings, output.skipped_files, output.version, output.suppressed
+                ),
+            )
+        return output
+
     def _resolve(self, tool: str, options: ToolOptions, context: GateContext) -> _envs.ResolvedTool:
         # A relative executable path in the pipeline file is relative to the scanned root.
         explicit = options.path
@@ -163,6 +205,22 @@ class ToolGate:
         logger.info("installing %s (first use only; this can take a minute)", tool)
         _envs.install(tool, options.version, progress=logger.info)
         return _envs.resolve(tool, version=options.version, explicit_path=None)
+
+
+def _config_files(tool_context: ToolContext) -> list[Path]:
+    # Rule files and files named in extra arguments change results as much as the sources do.
+    root = tool_context.root
+    options = tool_context.options
+    found = _cache.config_files_in_args(root, options.args)
+    if isinstance(options, SemgrepOptions):
+        from secpipe.tools._semgrep import builtin_rules_dir
+
+        found += [
+            builtin_rules_dir() if rule == "builtin" else root / rule for rule in options.rules
+        ]
+        if (root / ".semgrepignore").is_file():
+            found.append(root / ".semgrepignore")
+    return found
 
 
 def gate_files(all_files: tuple[str, ...], settings: GateSettings) -> tuple[str, ...]:

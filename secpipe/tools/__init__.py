@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from secpipe.tools._bandit import BanditAdapter
+from secpipe.tools._checkov import CheckovAdapter
 from secpipe.tools._detect_secrets import DetectSecretsAdapter
 from secpipe.tools._interface import ToolAdapter, ToolContext, ToolOutput
 from secpipe.tools._pip_audit import PipAuditAdapter
@@ -14,11 +15,13 @@ ADAPTERS: dict[str, type[ToolAdapter]] = {
     BanditAdapter.name: BanditAdapter,
     DetectSecretsAdapter.name: DetectSecretsAdapter,
     PipAuditAdapter.name: PipAuditAdapter,
+    CheckovAdapter.name: CheckovAdapter,
 }
 
 __all__ = [
     "ADAPTERS",
     "BanditAdapter",
+    "CheckovAdapter",
     "DetectSecretsAdapter",
     "PipAuditAdapter",
     "SemgrepAdapter",

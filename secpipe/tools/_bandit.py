@@ -175,7 +175,7 @@ class BanditAdapter(ToolAdapter):
 
 
 def _title(issue_text: str) -> str:
-    # bandit's test names ("blacklist", "hashlib") say little; its first sentence says what is wrong.
+    # bandit's test names ("blacklist", "hashlib") say little; its first sentence says more.
     sentence = issue_text.strip().split(". ")[0].rstrip(".")
     sentence = sentence[:1].upper() + sentence[1:]
     return sentence if len(sentence) <= 90 else sentence[:89] + "…"

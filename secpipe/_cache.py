@@ -1,0 +1,233 @@
+"""The result cache: what a scanner reported, kept so an unchanged tree is not scanned again.
+
+One entry is one tool run. Its key covers everything the run's result can depend on: the tool's
+name and version, which executable ran (path, size and modification time), the pipeline's options
+for the tool, the content of its rule/config files, the scanned root, and the list of input files
+with the sha256 of each file's bytes. A one-byte change to any of them is a different key.
+
+Only the adapter's raw output is stored (the ``RawFinding`` list, skipped files, version and the
+suppressed count); normalization, severity overrides, baselines, waivers and the policy always run
+fresh, so a cached run is judged exactly like a cold one.
+
+Entries are written to a temporary file in the same folder and moved into place with
+``os.replace``, so a run sharing the folder with another never reads half an entry. An entry that
+cannot be read or parsed is a miss (and is overwritten), never an error. Tool errors are never
+stored: only runs that succeeded reach ``store``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from secpipe._findings import Confidence, Package, Severity
+from secpipe._normalize import RawFinding
+from secpipe._version import __version__
+
+logger = logging.getLogger(__name__)
+
+#: Environment variable naming the cache folder (overrides ``<secpipe cache>/results``).
+CACHE_ENV_VAR = "SECPIPE_RESULT_CACHE"
+
+#: Bumped whenever the entry format changes, so old entries are simply misses.
+FORMAT_VERSION = 1
+
+#: Tools whose output depends only on the inputs the key covers. pip-audit asks a remote advisory
+#: service whose answers change without any local change, so it is never cached.
+# TODO: let adapters declare this themselves once the adapter interface grows such a flag.
+CACHEABLE_TOOLS = frozenset({"semgrep", "bandit", "detect-secrets"})
+
+#: Bytes read at a time when hashing a file.
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class CachedOutput:
+    """What a cache entry gives back: the adapter's raw output of an earlier, successful run."""
+
+    findings: list[RawFinding]
+    skipped_files: list[str]
+    version: str | None
+    suppressed: int
+
+
+class ResultCache:
+    """A folder of cache entries, one JSON file per key."""
+
+    def __init__(self, folder: Path) -> None:
+        """Use ``folder`` (created on the first store)."""
+        self.folder = folder
+
+    def key(
+        self,
+        *,
+        tool: str,
+        version: str | None,
+        executable: Path,
+        options: dict[str, Any],
+        config_files: Sequence[Path],
+        root: Path,
+        files: Sequence[str],
+    ) -> str | None:
+        """The key of one tool run; None when an input cannot be read (nothing is cached then)."""
+        # Every part goes into one JSON document, so no two different runs can collide by
+        # concatenation.
+        try:
+            document = {
+                "format": FORMAT_VERSION,
+                "secpipe": __version__,
+                "tool": tool,
+                "version": version,
+                "executable": _identity(executable),
+                "options": options,
+                "config": [[str(path), _tree_digest(path)] for path in config_files],
+                "root": str(root),
+                "files": [[name, file_digest(root / name)] for name in files],
+            }
+        except OSError as error:
+            logger.debug("not caching %s: cannot read an input: %s", tool, error)
+            return None
+        text = json.dumps(document, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def load(self, key: str) -> CachedOutput | None:
+        """The entry stored under ``key``, or None when there is none or it is unreadable."""
+        path = self._path(key)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("format") != FORMAT_VERSION or data.get("key") != key:
+                return None
+            return CachedOutput(
+                findings=[_raw_from_json(item) for item in data["findings"]],
+                skipped_files=[str(item) for item in data["skipped_files"]],
+                version=data["version"],
+                suppressed=int(data["suppressed"]),
+            )
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            # A corrupt entry is only a miss: the tool runs and the entry is written again.
+            logger.debug("ignoring the unreadable cache entry %s: %s", path, error)
+            return None
+
+    def store(self, key: str, output: CachedOutput) -> None:
+        """Write the entry for ``key`` atomically; a failure to write is only logged."""
+        data = {
+            "format": FORMAT_VERSION,
+            "key": key,
+            "version": output.version,
+            "suppressed": output.suppressed,
+            "skipped_files": list(output.skipped_files),
+            "findings": [_raw_to_json(finding) for finding in output.findings],
+        }
+        path = self._path(key)
+
+        # Write beside the target, then rename: readers see the old entry or the whole new one.
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                    json.dump(data, stream, separators=(",", ":"))
+                os.replace(temporary, path)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+        except OSError as error:
+            logger.warning("could not write the result cache entry %s: %s", path, error)
+
+    def _path(self, key: str) -> Path:
+        # Two-character fan-out keeps any one folder small on big monorepos.
+        return self.folder / key[:2] / f"{key}.json"
+
+
+def default_folder(cache_root: Path) -> Path:
+    """The cache folder: ``$SECPIPE_RESULT_CACHE``, else ``<cache_root>/results``."""
+    configured = os.environ.get(CACHE_ENV_VAR)
+    if configured:
+        return Path(configured).expanduser().absolute()
+    return cache_root / "results"
+
+
+def file_digest(path: Path) -> str:
+    """The sha256 of a file's bytes (hex)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _tree_digest(path: Path) -> str:
+    # A rules folder counts with every file under it, names included, in a stable order.
+    if path.is_dir():
+        digest = hashlib.sha256()
+        for child in sorted(item for item in path.rglob("*") if item.is_file()):
+            digest.update(str(child.relative_to(path)).encode("utf-8") + b"\0")
+            digest.update(file_digest(child).encode("ascii"))
+        return digest.hexdigest()
+    return file_digest(path)
+
+
+def _identity(executable: Path) -> list[Any]:
+    # A reinstalled or replaced scanner has a new size or time even when its version string
+    # stayed the same.
+    status = executable.stat()
+    return [str(executable), status.st_size, status.st_mtime_ns]
+
+
+def _raw_to_json(finding: RawFinding) -> dict[str, Any]:
+    return {
+        "tool": finding.tool,
+        "rule_id": finding.rule_id,
+        "title": finding.title,
+        "message": finding.message,
+        "severity": finding.severity.value,
+        "path": finding.path,
+        "start_line": finding.start_line,
+        "end_line": finding.end_line,
+        "confidence": finding.confidence.value if finding.confidence else None,
+        "cwe": list(finding.cwe),
+        "references": list(finding.references),
+        "weakness": finding.weakness,
+        "package": finding.package.model_dump(mode="json") if finding.package else None,
+    }
+
+
+def _raw_from_json(item: dict[str, Any]) -> RawFinding:
+    return RawFinding(
+        tool=str(item["tool"]),
+        rule_id=str(item["rule_id"]),
+        title=str(item["title"]),
+        message=str(item["message"]),
+        severity=Severity(item["severity"]),
+        path=str(item["path"]),
+        start_line=int(item["start_line"]),
+        end_line=int(item["end_line"]),
+        confidence=Confidence(item["confidence"]) if item["confidence"] else None,
+        cwe=tuple(str(cwe) for cwe in item["cwe"]),
+        references=tuple(str(ref) for ref in item["references"]),
+        weakness=item["weakness"],
+        package=Package.model_validate(item["package"]) if item["package"] else None,
+    )
+
+
+def config_files_in_args(root: Path, args: Iterable[str]) -> list[Path]:
+    """Files named in a tool's extra arguments (``-c bandit.yml``): they belong in the key too."""
+    found: list[Path] = []
+    for arg in args:
+        value = arg.split("=", 1)[1] if arg.startswith("--") and "=" in arg else arg
+        candidate = Path(value) if Path(value).is_absolute() else root / value
+        try:
+            if value and not value.startswith("-") and candidate.is_file():
+                found.append(candidate)
+        except OSError:
+            continue
+    return found
