@@ -82,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         default="",
         metavar="FORMATS",
-        help="extra report formats, comma-separated (sarif, markdown)",
+        help="extra report formats, comma-separated: sarif, markdown, gitlab, codeclimate, junit,"
+        " html, annotations",
     )
     run.add_argument(
         "--jobs",

@@ -12,8 +12,14 @@ version: 1
 # Stages run in this order; each names the gates it runs. Run one with `secpipe run --stage NAME`.
 # Gates secpipe has: {gates}
 stages:
+  design:
+    gates: [contract]
   commit:
-    gates: [sast]
+    gates: [secrets, sast]
+  build:
+    gates: [dependencies, container]
+  deploy:
+    gates: [kubernetes]
 
 # Per-gate settings. Globs are gitignore-like: `tests` matches that folder anywhere, `**` any depth.
 gates:
@@ -26,6 +32,15 @@ gates:
       rules: [builtin]      # add your own rule files or folders beside `builtin`
     bandit:
       skip: []              # bandit test ids to skip, e.g. [B101]
+  dependencies:
+    advisory_db: null       # an OSV database folder or zip for offline audits (else pip-audit)
+    not_audited: error      # unpinned requirements make the gate an error; `warn` to allow
+  container:
+    images: []              # images in the local Docker engine, e.g. [myapp:1.2]
+    image_archives: []      # `docker save` or OCI archives, e.g. [build/image.tar]
+  contract:
+    contracts: []           # OpenAPI files; empty: every file with `openapi:` or `swagger:`
+    min_score: null         # fail a contract scoring under this (0-100)
 
 # The pass/fail policy.
 policy:

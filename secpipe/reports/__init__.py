@@ -15,13 +15,23 @@ from types import MappingProxyType
 
 from secpipe._errors import InvalidInputError
 from secpipe._findings import Report
+from secpipe.reports._annotations import AnnotationsReporter
+from secpipe.reports._codeclimate import CodeClimateReporter
+from secpipe.reports._gitlab import GitLabReporter
+from secpipe.reports._html import HtmlReporter
 from secpipe.reports._interface import Reporter
 from secpipe.reports._json import JsonReporter
+from secpipe.reports._junit import JUnitReporter
 from secpipe.reports._markdown import MarkdownReporter
 from secpipe.reports._sarif import SarifReporter
 
 __all__ = [
     "FORMATS",
+    "AnnotationsReporter",
+    "CodeClimateReporter",
+    "GitLabReporter",
+    "HtmlReporter",
+    "JUnitReporter",
     "JsonReporter",
     "MarkdownReporter",
     "Reporter",
@@ -33,7 +43,19 @@ __all__ = [
 # the built-in formats are the only ones.
 #: Every known report format, by the name used on the command line.
 FORMATS: Mapping[str, Reporter] = MappingProxyType(
-    {reporter.name: reporter for reporter in (JsonReporter(), SarifReporter(), MarkdownReporter())}
+    {
+        reporter.name: reporter
+        for reporter in (
+            JsonReporter(),
+            SarifReporter(),
+            MarkdownReporter(),
+            GitLabReporter(),
+            CodeClimateReporter(),
+            JUnitReporter(),
+            HtmlReporter(),
+            AnnotationsReporter(),
+        )
+    }
 )
 
 _ALWAYS = JsonReporter.name
@@ -66,9 +88,11 @@ def write_reports(report: Report, output_dir: Path, formats: Sequence[str]) -> l
     # findings.json goes first, so the complete record exists even if a later format fails.
     written = []
     for reporter in reporters:
-        target = output_dir / reporter.filename
-        _write_atomically(target, reporter.render(report))
-        written.append(target)
+        # Some formats (GitLab) are one file per kind of result; each is written atomically.
+        for filename, text in reporter.render_files(report).items():
+            target = output_dir / filename
+            _write_atomically(target, text)
+            written.append(target)
     return written
 
 

@@ -1,7 +1,8 @@
 """The contract every report format fulfils.
 
 A reporter is a pure function from a finished :class:`~secpipe._findings.Report` to the text of one
-file. Writing files (atomically, into the output folder) is done once for all formats by
+file, or of several files for a platform that wants one file per kind of result (GitLab). Writing
+files (atomically, into the output folder) is done once for all formats by
 :func:`secpipe.reports.write_reports`, so a reporter never touches the file system.
 """
 
@@ -25,3 +26,11 @@ class Reporter(ABC):
     @abstractmethod
     def render(self, report: Report) -> str:
         """Return the whole file content for ``report``, ending with a newline."""
+
+    def render_files(self, report: Report) -> dict[str, str]:
+        """Return every file this format writes for ``report``, by file name.
+
+        Most formats write the one file :attr:`filename`; a reporter that writes several
+        overrides this, and its :meth:`render` returns the main one.
+        """
+        return {self.filename: self.render(report)}

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from secpipe._errors import ExitCode, InvalidInputError
-from secpipe._findings import Report
+from secpipe._findings import GateRun, GateStatus, Report
 from secpipe.reports import (
     FORMATS,
     JsonReporter,
@@ -20,13 +21,27 @@ from secpipe.reports import (
 
 
 def test_known_formats() -> None:
-    assert sorted(FORMATS) == ["json", "markdown", "sarif"]
+    assert sorted(FORMATS) == [
+        "annotations",
+        "codeclimate",
+        "gitlab",
+        "html",
+        "json",
+        "junit",
+        "markdown",
+        "sarif",
+    ]
     assert all(isinstance(reporter, Reporter) for reporter in FORMATS.values())
     assert all(name == reporter.name for name, reporter in FORMATS.items())
     assert {reporter.filename for reporter in FORMATS.values()} == {
         "findings.json",
         "findings.sarif",
         "summary.md",
+        "gl-sast-report.json",
+        "gl-code-quality-report.json",
+        "junit.xml",
+        "report.html",
+        "annotations.txt",
     }
 
 
@@ -81,12 +96,12 @@ def test_unknown_format_is_refused_before_anything_is_written(
     output_dir = tmp_path / "out"
 
     with pytest.raises(InvalidInputError) as raised:
-        write_reports(report, output_dir, ["sarif", "html"])
+        write_reports(report, output_dir, ["sarif", "pdf"])
 
     message = str(raised.value)
     assert "\n" not in message
-    assert "'html'" in message
-    assert "json, markdown, sarif" in message
+    assert "'pdf'" in message
+    assert "html, json, junit, markdown, sarif" in message
     assert raised.value.exit_code is ExitCode.INVALID_INPUT
     assert not output_dir.exists()
 
@@ -117,3 +132,23 @@ def test_unwritable_target_is_named_and_cleaned_up(report: Report, tmp_path: Pat
 
     assert sorted(path.name for path in tmp_path.iterdir()) == ["findings.json", "findings.sarif"]
     assert (tmp_path / "findings.sarif").is_dir()
+
+
+def test_a_format_with_several_files_writes_each_atomically(
+    report_factory: Callable[..., Report], tmp_path: Path
+) -> None:
+    gates = (
+        GateRun(name="sast", stage="commit", status=GateStatus.PASSED, findings=0),
+        GateRun(name="secrets", stage="commit", status=GateStatus.PASSED, findings=0),
+    )
+    report = report_factory(gates=gates, findings=(), violations=())
+
+    written = write_reports(report, tmp_path, ["gitlab", "junit"])
+
+    assert written == [
+        tmp_path / "findings.json",
+        tmp_path / "gl-sast-report.json",
+        tmp_path / "gl-secret-detection-report.json",
+        tmp_path / "junit.xml",
+    ]
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(p.name for p in written)
