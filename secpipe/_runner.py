@@ -308,7 +308,9 @@ def judge(
         GateRun(
             name=result.gate,
             stage=result.stage,
-            status=decision.gate_status[(result.stage, result.gate)],
+            status=_gate_status(
+                decision.gate_status[(result.stage, result.gate)], gates[result.gate].tool_runs
+            ),
             findings=len(result.findings),
             tools=gates[result.gate].tool_runs,
         )
@@ -340,3 +342,14 @@ def _severity_order(finding: Finding) -> tuple[int, str, int, str, str]:
         finding.rule_id,
         finding.fingerprint,
     )
+
+
+def _gate_status(judged: GateStatus, tool_runs: Sequence[ToolRun]) -> GateStatus:
+    # A gate that found nothing to scan (every tool skipped) says so instead of "passed".
+    if (
+        judged is GateStatus.PASSED
+        and tool_runs
+        and all(run.status is GateStatus.SKIPPED for run in tool_runs)
+    ):
+        return GateStatus.SKIPPED
+    return judged

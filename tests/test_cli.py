@@ -163,3 +163,18 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return "\nState:\tZ" not in status
+
+
+def test_a_gate_with_nothing_to_scan_is_skipped_not_passed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "notes.txt").write_text("no source code here\n")
+    (project / "secpipe.yml").write_text(
+        "version: 1\nstages:\n  commit:\n    gates: [sast]\n"
+    )
+    assert main(["run", str(project), "--output-dir", str(tmp_path / "out")]) == 0
+    report = json.loads((tmp_path / "out" / "findings.json").read_text())
+    assert report["gates"][0]["status"] == "skipped"
+    assert {tool["status"] for tool in report["gates"][0]["tools"]} == {"skipped"}
