@@ -15,6 +15,8 @@ import yaml
 
 PathKey = tuple[str | int, ...]
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass(frozen=True)
 class Mark:
@@ -59,7 +61,8 @@ class YamlSyntaxError(ValueError):
 
 def load_documents(text: str) -> list[PositionedDocument]:
     """Parse every document of a YAML stream, keeping positions."""
-    loader = yaml.SafeLoader(text)
+    # libyaml's loader keeps the same marks and is several times faster on large files.
+    loader = _Loader(text)
     documents: list[PositionedDocument] = []
     try:
         while loader.check_node():
@@ -91,7 +94,10 @@ def load_document(text: str) -> PositionedDocument:
 
 
 def _record(
-    loader: yaml.SafeLoader, node: yaml.Node, path: PathKey, document: PositionedDocument
+    loader: yaml.SafeLoader | yaml.CSafeLoader,
+    node: yaml.Node,
+    path: PathKey,
+    document: PositionedDocument,
 ) -> None:
     # Walk the node tree alongside the constructed data, recording where each path starts.
     document.values.setdefault(path, _mark(node.start_mark))
