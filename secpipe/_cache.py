@@ -75,14 +75,20 @@ class ResultCache:
         config_files: Sequence[Path],
         root: Path,
         files: Sequence[str],
+        adapter_source: Path | None = None,
     ) -> str | None:
-        """The key of one tool run; None when an input cannot be read (nothing is cached then)."""
+        """The key of one tool run; None when an input cannot be read (nothing is cached then).
+
+        ``adapter_source`` is the file of the adapter that reads the tool's output.
+        """
         # Every part goes into one JSON document, so no two different runs can collide by
         # concatenation.
         try:
             document = {
                 "format": FORMAT_VERSION,
                 "secpipe": __version__,
+                # The adapter's own code: a changed parser must not reuse old readings.
+                "adapter": file_digest(adapter_source) if adapter_source else "",
                 "tool": tool,
                 "version": version,
                 "executable": _identity(executable),

@@ -6,6 +6,7 @@ running them side by side, and turning every failure into a tool ``error`` inste
 
 from __future__ import annotations
 
+import inspect
 import logging
 import tempfile
 import threading
@@ -170,6 +171,7 @@ class ToolGate:
                 config_files=_config_files(tool_context),
                 root=tool_context.root,
                 files=tool_context.files,
+                adapter_source=_source_of(adapter),
             )
         hit = cache.load(key) if cache is not None and key is not None else None
         if hit is not None:
@@ -226,3 +228,9 @@ def _config_files(tool_context: ToolContext) -> list[Path]:
 def gate_files(all_files: tuple[str, ...], settings: GateSettings) -> tuple[str, ...]:
     """The files of the tree that a gate's include/exclude globs let through."""
     return tuple(_paths.select(all_files, settings.include, settings.exclude))
+
+
+def _source_of(adapter: ToolAdapter) -> Path | None:
+    # The adapter's code is part of a cached result's identity: a changed parser reads anew.
+    source = inspect.getsourcefile(type(adapter))
+    return Path(source) if source else None
