@@ -49,28 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     run = subparsers.add_parser("run", help="run the pipeline's gates on a folder")
-    run.add_argument("path", nargs="?", default=".", help="folder to scan (default: .)")
-    run.add_argument(
-        "--pipeline",
-        type=Path,
-        metavar="FILE",
-        help="pipeline file (default: PATH/secpipe.yml, else the built-in default;"
-        " builtin:NAME picks a shipped one)",
-    )
-    run.add_argument(
-        "--stage",
-        action="append",
-        default=[],
-        metavar="STAGE",
-        help="run only this stage (repeatable)",
-    )
-    run.add_argument(
-        "--gate",
-        action="append",
-        default=[],
-        metavar="GATE",
-        help="run only this gate (repeatable)",
-    )
+    _add_selection_options(run)
     run.add_argument(
         "--output-dir",
         type=Path,
@@ -84,18 +63,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FORMATS",
         help="extra report formats, comma-separated: sarif, markdown, gitlab, codeclimate, junit,"
         " html, annotations",
-    )
-    run.add_argument(
-        "--jobs",
-        type=int,
-        default=None,
-        metavar="N",
-        help="scanner processes at a time (default: number of CPUs)",
-    )
-    run.add_argument(
-        "--install-tools",
-        action="store_true",
-        help="install missing scanners into secpipe's managed environments first",
     )
     run.add_argument(
         "--no-cache",
@@ -239,25 +206,40 @@ def _result_cache_folder() -> Path:
 
 
 def _add_selection_options(parser: argparse.ArgumentParser) -> None:
-    # The same pipeline and selection options as `secpipe run`, for commands that run gates.
+    # The same pipeline and selection options for every command that runs gates.
     parser.add_argument("path", nargs="?", default=".", help="folder to scan (default: .)")
     parser.add_argument(
         "--pipeline",
         type=Path,
         metavar="FILE",
-        help="pipeline file (default: PATH/secpipe.yml, else the built-in default)",
+        help="pipeline file (default: PATH/secpipe.yml, else the built-in default;"
+        " builtin:NAME picks a shipped one)",
     )
     parser.add_argument(
-        "--stage", action="append", default=[], metavar="STAGE", help="only this stage"
+        "--stage",
+        action="append",
+        default=[],
+        metavar="STAGE",
+        help="run only this stage (repeatable)",
     )
     parser.add_argument(
-        "--gate", action="append", default=[], metavar="GATE", help="only this gate"
+        "--gate",
+        action="append",
+        default=[],
+        metavar="GATE",
+        help="run only this gate (repeatable)",
     )
     parser.add_argument(
-        "--jobs", type=int, default=None, metavar="N", help="scanner processes at a time"
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="scanner processes at a time (default: number of CPUs)",
     )
     parser.add_argument(
-        "--install-tools", action="store_true", help="install missing scanners first"
+        "--install-tools",
+        action="store_true",
+        help="install missing scanners into secpipe's managed environments first",
     )
 
 
