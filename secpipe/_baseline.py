@@ -159,18 +159,13 @@ def read_report(path: Path, data: Any | None = None, *, what: str = "shard") -> 
 
 def mark(findings: Sequence[Finding], baseline: Baseline | None) -> list[Finding]:
     """Give every finding status ``baseline`` (known) or ``new``."""
-    if baseline is None:
-        return [item.model_copy(update={"status": FindingStatus.NEW}) for item in findings]
-    return [
-        item.model_copy(
-            update={
-                "status": FindingStatus.BASELINE
-                if item.fingerprint in baseline.fingerprints
-                else FindingStatus.NEW
-            }
-        )
-        for item in findings
-    ]
+    known = baseline.fingerprints if baseline is not None else frozenset()
+    marked = []
+    for item in findings:
+        status = FindingStatus.BASELINE if item.fingerprint in known else FindingStatus.NEW
+        # Findings are frozen, so one that already has its status is shared, not copied.
+        marked.append(item if item.status is status else item.model_copy(update={"status": status}))
+    return marked
 
 
 def _load_json(path: Path) -> Any:

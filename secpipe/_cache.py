@@ -5,14 +5,20 @@ name and version, which executable ran (path, size and modification time), the p
 for the tool, the content of its rule/config files, the scanned root, and the list of input files
 with the sha256 of each file's bytes. A one-byte change to any of them is a different key.
 
-Only the adapter's raw output is stored (the ``RawFinding`` list, skipped files, version and the
-suppressed count); normalization, severity overrides, baselines, waivers and the policy always run
-fresh, so a cached run is judged exactly like a cold one.
+Only the adapter's raw output is stored (the ``RawFinding`` list, skipped files, version, the
+suppressed count, and a gate's own JSON extras such as contract scores); normalization, severity
+overrides, baselines, waivers and the policy always run fresh, so a cached run is judged exactly
+like a cold one.
 
 Entries are written to a temporary file in the same folder and moved into place with
 ``os.replace``, so a run sharing the folder with another never reads half an entry. An entry that
 cannot be read or parsed is a miss (and is overwritten), never an error. Tool errors are never
 stored: only runs that succeeded reach ``store``.
+
+secpipe's own deterministic checks (the contract audit, the offline dependency audit) are cached
+the same way through ``native_key``: the key is secpipe's version and the source of the code that
+does the work, the gate's settings, the digests of the input files, and the identity (names,
+sizes, modification times) of outside data such as the advisory database.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +48,10 @@ FORMAT_VERSION = 1
 #: Tools whose output depends only on the inputs the key covers. pip-audit asks a remote advisory
 #: service whose answers change without any local change, so it is never cached.
 # TODO: let adapters declare this themselves once the adapter interface grows such a flag.
-CACHEABLE_TOOLS = frozenset({"semgrep", "bandit", "detect-secrets"})
+#: checkov is run with ``--skip-download`` and ``BC_SKIP_MAPPING=TRUE`` (see its adapter), so it
+#: fetches no policies, severities or suppressions: its output follows from its version, its
+#: checks and options, its config files and the files it reads.
+CACHEABLE_TOOLS = frozenset({"semgrep", "bandit", "detect-secrets", "checkov"})
 
 #: Bytes read at a time when hashing a file.
 _CHUNK = 1 << 20
@@ -56,6 +65,8 @@ class CachedOutput:
     skipped_files: list[str]
     version: str | None
     suppressed: int
+    #: What a gate keeps beside the findings (JSON values only), e.g. contract scores.
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class ResultCache:
@@ -103,6 +114,44 @@ class ResultCache:
         text = json.dumps(document, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
+    def native_key(
+        self,
+        *,
+        tool: str,
+        settings: dict[str, Any],
+        root: Path,
+        files: Sequence[str],
+        sources: Sequence[Path],
+        data: Sequence[Path] = (),
+        inputs: Any = None,
+    ) -> str | None:
+        """The key of one run of secpipe's own checks; None when an input cannot be read.
+
+        ``sources`` are the modules or packages whose code does the work (only ``.py`` files
+        count), ``data`` outside files or folders known by their listing (name, size, time),
+        such as an advisory database too big to hash on every run, and ``inputs`` any further
+        JSON value the result depends on.
+        """
+        # The same one-document scheme as ``key``, with a kind of its own so the two never meet.
+        try:
+            document = {
+                "format": FORMAT_VERSION,
+                "kind": "native",
+                "secpipe": __version__,
+                "tool": tool,
+                "code": [[str(path), _code_digest(path)] for path in sources],
+                "settings": settings,
+                "root": str(root),
+                "files": [[name, file_digest(root / name)] for name in files],
+                "data": [[str(path), listing_digest(path)] for path in data],
+                "inputs": inputs,
+            }
+            text = json.dumps(document, sort_keys=True, separators=(",", ":"))
+        except (OSError, TypeError, ValueError) as error:
+            logger.debug("not caching %s: cannot read an input: %s", tool, error)
+            return None
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
     def load(self, key: str) -> CachedOutput | None:
         """The entry stored under ``key``, or None when there is none or it is unreadable."""
         path = self._path(key)
@@ -115,6 +164,7 @@ class ResultCache:
                 skipped_files=[str(item) for item in data["skipped_files"]],
                 version=data["version"],
                 suppressed=int(data["suppressed"]),
+                extra=dict(data.get("extra") or {}),
             )
         except FileNotFoundError:
             return None
@@ -132,9 +182,31 @@ class ResultCache:
             "suppressed": output.suppressed,
             "skipped_files": list(output.skipped_files),
             "findings": [_raw_to_json(finding) for finding in output.findings],
+            "extra": output.extra,
         }
-        path = self._path(key)
+        self._write(self._path(key), data)
 
+    def load_document(self, kind: str, key: str) -> Any:
+        """A JSON document kept under ``kind`` and ``key`` (e.g. a parsed database), or None."""
+        path = self.folder / kind / f"{key}.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as error:
+            logger.debug("ignoring the unreadable cache document %s: %s", path, error)
+            return None
+        # The key inside guards against a file copied or renamed by hand.
+        if not isinstance(data, dict) or data.get("key") != key:
+            return None
+        return data.get("value")
+
+    def store_document(self, kind: str, key: str, value: Any) -> None:
+        """Keep a JSON document under ``kind`` and ``key``, atomically like an entry."""
+        self._write(self.folder / kind / f"{key}.json", {"key": key, "value": value})
+
+    @staticmethod
+    def _write(path: Path, data: Any) -> None:
         # Write beside the target, then rename: readers see the old entry or the whole new one.
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -169,6 +241,38 @@ def file_digest(path: Path) -> str:
         for chunk in iter(lambda: stream.read(_CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def listing_digest(path: Path) -> str:
+    """A digest of a file's or folder's listing: every file's name, size and modification time.
+
+    Cheap enough for thousands of files on every run; a rewritten file has a new time or size.
+    """
+    digest = hashlib.sha256()
+    if not path.is_dir():
+        status = path.stat()
+        digest.update(f"{path.name}\0{status.st_size}\0{status.st_mtime_ns}\0".encode())
+        return digest.hexdigest()
+    # os.walk with plain strings is several times quicker than Path.rglob on big folders.
+    for folder, folders, files in os.walk(path, followlinks=True):
+        folders.sort()
+        for name in sorted(files):
+            full = os.path.join(folder, name)
+            status = os.stat(full)
+            relative = os.path.relpath(full, path)
+            digest.update(f"{relative}\0{status.st_size}\0{status.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
+def _code_digest(path: Path) -> str:
+    # Only the Python sources: compiled caches come and go without any change of behaviour.
+    if path.is_dir():
+        digest = hashlib.sha256()
+        for child in sorted(path.rglob("*.py")):
+            digest.update(str(child.relative_to(path)).encode("utf-8") + b"\0")
+            digest.update(file_digest(child).encode("ascii"))
+        return digest.hexdigest()
+    return file_digest(path)
 
 
 def _tree_digest(path: Path) -> str:

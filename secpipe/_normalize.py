@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
+from pydantic import TypeAdapter
+
+from secpipe._bulk import collector_paused
 from secpipe._findings import Confidence, Finding, Package, Severity
 from secpipe._paths import to_repo_relative
 
@@ -53,14 +56,14 @@ class _Group:
     members: list[RawFinding] = field(default_factory=list)
 
     def accepts(self, other: RawFinding) -> bool:
+        # One tool's rule never merges with itself: two hits of one rule are two findings.
+        for member in self.members:
+            if member.tool == other.tool and member.rule_id == other.rule_id:
+                return False
         first = self.members[0]
-        if any(
-            member.tool == other.tool and member.rule_id == other.rule_id for member in self.members
-        ):
-            return False
-        same_class = first.weakness is not None and first.weakness == other.weakness
-        shared_cwe = bool(set(first.cwe) & set(other.cwe))
-        return same_class or shared_cwe
+        if first.weakness is not None and first.weakness == other.weakness:
+            return True
+        return not set(first.cwe).isdisjoint(other.cwe)
 
 
 def normalize(
@@ -76,26 +79,51 @@ def normalize(
     ``tool_order`` ranks the tools: when several report one weakness at the same severity, the
     first tool's wording (title, message, rule id) leads.
     """
+    # Thousands of findings make many small objects; the cycle collector only slows that down.
+    with collector_paused():
+        return _normalize(raw, gate, root, tool_cwd, tool_order)
+
+
+def _normalize(
+    raw: Iterable[RawFinding],
+    gate: str,
+    root: Path,
+    tool_cwd: Path | None,
+    tool_order: Sequence[str],
+) -> tuple[list[Finding], list[str]]:
     warnings: list[str] = []
     located: list[RawFinding] = []
 
     # Paths: every finding must point inside the scanned root, or it is dropped with a warning.
+    # Resolving a path touches the file system, so each distinct reported path is resolved once.
+    relative_paths: dict[str, str | None] = {}
     for finding in raw:
-        relative = to_repo_relative(finding.path, root, tool_cwd)
+        if finding.path in relative_paths:
+            relative = relative_paths[finding.path]
+        else:
+            relative = relative_paths[finding.path] = to_repo_relative(finding.path, root, tool_cwd)
         if relative is None:
             warnings.append(
                 f"{finding.tool}: dropped a finding outside the scanned root: {finding.path}"
             )
             continue
         start = max(finding.start_line, 0)
-        located.append(
-            replace(finding, path=relative, start_line=start, end_line=max(finding.end_line, start))
-        )
+        end = max(finding.end_line, start)
+        # Most findings already say it right; copying them anyway costs more than all the rest.
+        if relative != finding.path or start != finding.start_line or end != finding.end_line:
+            located.append(replace(finding, path=relative, start_line=start, end_line=end))
+        else:
+            located.append(finding)
 
     # Duplicates: the same weakness class (or CWE) at the same line from several tools is one.
-    groups: dict[tuple[str, int], list[_Group]] = defaultdict(list)
-    for finding in sorted(located, key=_tool_order):
-        slots = groups[(finding.path, finding.start_line)]
+    groups: dict[tuple[str, int], list[_Group]] = {}
+    located.sort(key=_tool_order)
+    for finding in located:
+        place = (finding.path, finding.start_line)
+        slots = groups.get(place)
+        if slots is None:
+            groups[place] = [_Group([finding])]
+            continue
         target = next((group for group in slots if group.accepts(finding)), None)
         if target is None:
             slots.append(_Group([finding]))
@@ -113,8 +141,9 @@ def _tool_order(finding: RawFinding) -> tuple[str, int, str, str]:
     return (finding.path, finding.start_line, finding.tool, finding.rule_id)
 
 
-@dataclass(frozen=True)
-class _Merged:
+class _Merged(NamedTuple):
+    """One finding after merging (a tuple: a frozen dataclass is slow to build by the 100,000)."""
+
     primary: RawFinding
     tools: tuple[str, ...]
     severity: Severity
@@ -125,20 +154,23 @@ class _Merged:
 
 def _merge(group: _Group, rank: dict[str, int]) -> _Merged:
     # The most severe report leads; the others add their tool names, CWEs and references.
-    members = sorted(
-        group.members,
-        key=lambda item: (-item.severity.rank, rank.get(item.tool, len(rank)), item.tool),
-    )
-    primary = members[0]
-    cwe = tuple(
-        sorted(
-            {cwe for member in members for cwe in member.cwe},
-            key=lambda text: int(text.split("-")[1]),
+    unranked = len(rank)
+    members = group.members
+    if len(members) > 1:
+        members = sorted(
+            members,
+            key=lambda item: (-item.severity.rank, rank.get(item.tool, unranked), item.tool),
         )
+    primary = members[0]
+    cwes = {cwe for member in members for cwe in member.cwe}
+    cwe = (
+        tuple(sorted(cwes, key=lambda text: int(text.split("-")[1])))
+        if len(cwes) > 1
+        else tuple(cwes)
     )
     references = tuple(dict.fromkeys(ref for member in members for ref in member.references))
-    classes = sorted({member.weakness for member in members if member.weakness})
-    key = classes[0] if classes else (cwe[0] if cwe else f"{primary.tool}:{primary.rule_id}")
+    classes = {member.weakness for member in members if member.weakness}
+    key = min(classes) if classes else (cwe[0] if cwe else f"{primary.tool}:{primary.rule_id}")
     return _Merged(
         primary=primary,
         tools=tuple(sorted({member.tool for member in members})),
@@ -149,6 +181,10 @@ def _merge(group: _Group, rank: dict[str, int]) -> _Merged:
     )
 
 
+#: Validates every finding of a normalize call at once; cheaper than one model call each.
+_FINDING_LIST = TypeAdapter(list[Finding])
+
+
 def _fingerprint(merged: Sequence[_Merged], gate: str, root: Path) -> list[Finding]:
     """Give each finding an id built from what it is and the text it points at.
 
@@ -156,41 +192,44 @@ def _fingerprint(merged: Sequence[_Merged], gate: str, root: Path) -> list[Findi
     occurrence number tells apart the same weakness on identical lines of one file.
     """
     lines = _LineCache(root)
-    occurrences: dict[tuple[str, ...], int] = defaultdict(int)
-    findings: list[Finding] = []
+    occurrences: dict[tuple[str, ...], int] = {}
+    rows: list[dict[str, object]] = []
     ordered = sorted(
         merged, key=lambda item: (item.primary.path, item.primary.start_line, item.key)
     )
+    sha256 = hashlib.sha256
     for item in ordered:
         raw = item.primary
         package_key = f"{raw.package.name}=={raw.package.version}" if raw.package else ""
         content = lines.text(raw.path, raw.start_line, raw.end_line)
         identity = (gate, item.key, raw.path, content, package_key)
-        occurrence = occurrences[identity]
-        occurrences[identity] += 1
-        digest = hashlib.sha256(
+        occurrence = occurrences.get(identity, 0)
+        occurrences[identity] = occurrence + 1
+        digest = sha256(
             "\0".join((FINGERPRINT_VERSION, *identity, str(occurrence))).encode()
         ).hexdigest()
-        findings.append(
-            Finding(
-                fingerprint=digest[:32],
-                gate=gate,
-                tool=raw.tool,
-                tools=item.tools,
-                rule_id=raw.rule_id,
-                title=raw.title,
-                message=raw.message,
-                severity=item.severity,
-                confidence=raw.confidence,
-                path=raw.path,
-                start_line=raw.start_line,
-                end_line=raw.end_line,
-                cwe=item.cwe,
-                references=item.references,
-                package=raw.package,
-            )
+        rows.append(
+            {
+                "fingerprint": digest[:32],
+                "gate": gate,
+                "tool": raw.tool,
+                "tools": item.tools,
+                "rule_id": raw.rule_id,
+                "title": raw.title,
+                "message": raw.message,
+                "severity": item.severity,
+                "confidence": raw.confidence,
+                "path": raw.path,
+                "start_line": raw.start_line,
+                "end_line": raw.end_line,
+                "cwe": item.cwe,
+                "references": item.references,
+                "package": raw.package,
+            }
         )
-    return findings
+
+    # Tools' text is checked against the model here, all findings in one native call.
+    return _FINDING_LIST.validate_python(rows)
 
 
 class _LineCache:

@@ -164,18 +164,23 @@ def _judge_gate(policy: Policy, result: GateResult) -> list[Violation]:
 
     # One line per finding at or above the threshold, most severe first.
     if threshold != "never":
+        # Worked out once per gate, not once per finding: a run may hold 100,000 findings.
+        failing = {
+            severity: severity.value for severity in Severity if severity.at_least(threshold)
+        }
+        rule = f"fail_on:{threshold.value}"
+        suffix = f"[{result.gate}/{result.stage} fails on {threshold.value}]"
         for finding in counted:
-            if finding.severity.at_least(threshold):
+            if finding.severity in failing:
                 where = (
                     f"{finding.path}:{finding.start_line}" if finding.start_line else (finding.path)
                 )
                 violations.append(
                     Violation(
-                        rule=f"fail_on:{threshold.value}",
+                        rule=rule,
                         message=(
-                            f"{where}: {finding.severity.value} {finding.rule_id} "
-                            f"({finding.title}) [{result.gate}/{result.stage} fails on "
-                            f"{threshold.value}]"
+                            f"{where}: {failing[finding.severity]} {finding.rule_id} "
+                            f"({finding.title}) {suffix}"
                         ),
                         fingerprints=(finding.fingerprint,),
                     )

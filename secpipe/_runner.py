@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from secpipe import _baseline, _cache, _changes, _paths, _process, _waivers
+from secpipe._bulk import collector_paused
 from secpipe._errors import ExitCode, InvalidInputError
 from secpipe._findings import ContractScore, Finding, GateRun, GateStatus, Report, ToolRun
 from secpipe._pipeline import KNOWN_GATES, LoadedPipeline
@@ -264,6 +265,31 @@ def judge(
     duration_s: float,
 ) -> Report:
     """Apply severity overrides, the baseline and the waivers, then the policy: the report."""
+    # Judging copies and sorts every finding; the cycle collector would only slow that down.
+    with collector_paused():
+        return _judge(
+            loaded,
+            root,
+            selected,
+            gates,
+            gate_warnings,
+            inputs,
+            started_at=started_at,
+            duration_s=duration_s,
+        )
+
+
+def _judge(
+    loaded: LoadedPipeline,
+    root: str,
+    selected: Sequence[tuple[str, Sequence[str]]],
+    gates: dict[str, GateRecord],
+    gate_warnings: Sequence[str],
+    inputs: PolicyInputs,
+    *,
+    started_at: datetime,
+    duration_s: float,
+) -> Report:
     policy = loaded.pipeline.policy
 
     # Each finding once (fingerprints include the gate), re-derived from scratch: overrides
@@ -274,6 +300,9 @@ def judge(
     prepared = _baseline.mark(override_severities(policy, list(unique.values())), inputs.baseline)
     waived = _waivers.apply(prepared, inputs.waivers, today=inputs.today)
     final = {finding.fingerprint: finding for finding in waived.findings}
+    # Sorted once; each gate's findings are then ordered by their place in that one list.
+    ordered = sorted(final.values(), key=_severity_order)
+    place = {finding.fingerprint: index for index, finding in enumerate(ordered)}
 
     # One result per (stage, gate), in pipeline order, with its findings in report order.
     results = [
@@ -286,10 +315,8 @@ def judge(
                 if run.status is GateStatus.ERROR
             ),
             findings=tuple(
-                sorted(
-                    (final[finding.fingerprint] for finding in gates[gate].findings),
-                    key=_severity_order,
-                )
+                ordered[index]
+                for index in sorted(place[finding.fingerprint] for finding in gates[gate].findings)
             ),
             scores=gates[gate].contracts,
         )
@@ -326,7 +353,7 @@ def judge(
         passed=exit_code is ExitCode.PASSED,
         exit_code=int(exit_code),
         gates=tuple(gate_runs),
-        findings=tuple(sorted(final.values(), key=_severity_order)),
+        findings=tuple(ordered),
         violations=tuple(violations),
         warnings=tuple([*gate_warnings, *decision.warnings, *waived.warnings]),
         contracts=tuple(score for record in gates.values() for score in record.contracts),

@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from secpipe import _paths
-from secpipe._findings import GateStatus, ToolRun
+from secpipe import contract as contract_package
+from secpipe._cache import CachedOutput
+from secpipe._findings import ContractScore, GateStatus, ToolRun
 from secpipe._normalize import RawFinding, normalize
 from secpipe._pipeline import ContractGate as ContractSettings
 from secpipe._version import __version__
@@ -25,6 +27,7 @@ from secpipe.contract import (
     find_contracts,
     score,
 )
+from secpipe.contract._document import Contract
 from secpipe.contract._rules import OWASP_URL
 from secpipe.gates._interface import GateContext, GateOutcome, ToolGate
 
@@ -34,6 +37,9 @@ logger = logging.getLogger(__name__)
 TOOL = "secpipe-contract"
 
 _GLOB_CHARS = frozenset("*?[")
+
+#: Suffixes of the documents a contract's $refs usually reach.
+_DOCUMENTS = frozenset({".yaml", ".yml", ".json"})
 
 
 class ContractAuditGate(ToolGate):
@@ -58,26 +64,26 @@ class ContractAuditGate(ToolGate):
             # TODO: remote $refs are never fetched; drop this once a vetted offline cache exists.
             outcome.warnings.append("contract: follow_remote_refs is not supported; not fetched")
 
-        # Each contract on its own: one that cannot be read does not stop the others.
-        raw: list[RawFinding] = []
-        suppressed = 0
-        for relative in paths:
-            try:
-                audit = audit_file(context.root / relative, boundary=context.root)
-            except ContractError as error:
-                errors.append(self._relative(str(error), context.root))
-                continue
-            minimum = settings.min_scores.get(relative, settings.min_score)
-            outcome.contracts.append(
-                score(relative, audit.outcomes, minimum=minimum, suppressed=audit.suppressed)
-            )
-            outcome.warnings.extend(self._relative(w, context.root) for w in audit.warnings)
-            if audit.suppressed:
-                outcome.warnings.append(
-                    f"{relative}: {audit.suppressed} contract finding(s) suppressed by {IGNORE_KEY}"
-                )
-            suppressed += audit.suppressed
-            raw.extend(_raw_findings(audit.outcomes))
+        # An unchanged set of contracts (and of files their $refs may reach) is not audited again.
+        key = self._cache_key(context, settings, paths) if not errors else None
+        hit = context.cache.load(key) if context.cache is not None and key is not None else None
+        if hit is not None:
+            logger.info("%s: reusing the cached audit (inputs unchanged)", TOOL)
+            raw = list(hit.findings)
+            suppressed = hit.suppressed
+            outcome.contracts.extend(ContractScore.model_validate(x) for x in hit.extra["scores"])
+            outcome.warnings.extend(str(warning) for warning in hit.extra["warnings"])
+        else:
+            earlier = len(outcome.warnings)
+            raw, suppressed, reached = self._audit(context, settings, paths, outcome, errors)
+            # Only a clean audit whose every file is covered by the key is kept.
+            covered = reached <= set(_key_files(context, paths))
+            if context.cache is not None and key is not None and not errors and covered:
+                extra = {
+                    "scores": [item.model_dump(mode="json") for item in outcome.contracts],
+                    "warnings": outcome.warnings[earlier:],
+                }
+                context.cache.store(key, CachedOutput(raw, [], __version__, suppressed, extra))
 
         # Findings through the same normalization as every other gate (paths, fingerprints).
         outcome.findings, warnings = normalize(
@@ -115,6 +121,54 @@ class ContractAuditGate(ToolGate):
                 errors.append(f"{entry}: contract file not found (gates.contract.contracts)")
         return list(dict.fromkeys(chosen))
 
+    def _audit(
+        self,
+        context: GateContext,
+        settings: ContractSettings,
+        paths: list[str],
+        outcome: GateOutcome,
+        errors: list[str],
+    ) -> tuple[list[RawFinding], int, set[str]]:
+        """Audit each contract; the raw findings, the suppressed count and every file read."""
+        raw: list[RawFinding] = []
+        suppressed = 0
+        reached: set[str] = set()
+        # Each contract on its own: one that cannot be read does not stop the others.
+        for relative in paths:
+            try:
+                audit = audit_file(context.root / relative, boundary=context.root)
+            except ContractError as error:
+                errors.append(self._relative(str(error), context.root))
+                continue
+            reached.update(_relative_files(audit.contract, context.root))
+            minimum = settings.min_scores.get(relative, settings.min_score)
+            outcome.contracts.append(
+                score(relative, audit.outcomes, minimum=minimum, suppressed=audit.suppressed)
+            )
+            outcome.warnings.extend(self._relative(w, context.root) for w in audit.warnings)
+            if audit.suppressed:
+                outcome.warnings.append(
+                    f"{relative}: {audit.suppressed} contract finding(s) suppressed by {IGNORE_KEY}"
+                )
+            suppressed += audit.suppressed
+            raw.extend(_raw_findings(audit.outcomes))
+        return raw, suppressed, reached
+
+    def _cache_key(
+        self, context: GateContext, settings: ContractSettings, paths: list[str]
+    ) -> str | None:
+        # Settings, the audit's code, the chosen contracts, and every file a $ref may reach.
+        if context.cache is None or not paths:
+            return None
+        return context.cache.native_key(
+            tool=TOOL,
+            settings=settings.model_dump(mode="json", exclude={"timeout"}),
+            root=context.root,
+            files=_key_files(context, paths),
+            sources=[Path(contract_package.__file__).parent, Path(__file__)],
+            inputs=paths,
+        )
+
     @staticmethod
     def _status(paths: list[str], errors: list[str]) -> GateStatus:
         if errors:
@@ -125,6 +179,23 @@ class ContractAuditGate(ToolGate):
     def _relative(message: str, root: Path) -> str:
         # Messages carry absolute paths from the loader; the report speaks repository paths.
         return message.replace(f"{root}/", "")
+
+
+def _key_files(context: GateContext, paths: list[str]) -> list[str]:
+    """The files a contract audit's key covers: the contracts and every YAML/JSON file."""
+    # $refs point at YAML or JSON documents; a reach beyond these is noticed and not cached.
+    candidates = {path for path in context.files if Path(path).suffix.lower() in _DOCUMENTS}
+    return sorted(candidates | set(paths))
+
+
+def _relative_files(contract: Contract, root: Path) -> set[str]:
+    """The repository-relative files the contract's loading read (its own and its $refs')."""
+    resolved = root.resolve()
+    found: set[str] = set()
+    for node in contract.roots():
+        path = node.file.resolve()
+        found.add(path.relative_to(resolved).as_posix() if path.is_relative_to(resolved) else "")
+    return found
 
 
 def _raw_findings(outcomes: Sequence[RuleOutcome]) -> list[RawFinding]:

@@ -14,17 +14,22 @@ the gate an ``error`` naming it, or only a warning with ``not_audited: warn``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
 from pathlib import Path
+from typing import Any
 
-from secpipe._findings import Finding, GateStatus, ToolRun
+from secpipe import advisories as advisories_package
+from secpipe._cache import CachedOutput, ResultCache
+from secpipe._findings import Finding, GateStatus, Severity, ToolRun
 from secpipe._normalize import RawFinding, normalize
 from secpipe._pipeline import DependenciesGate as DependenciesSettings
 from secpipe._pipeline import GateSettings, ToolOptions
 from secpipe.advisories import (
     DATABASE_ENV_VAR,
+    AdvisoryDatabase,
     AdvisoryDatabaseError,
     ManifestScan,
     dependency_finding,
@@ -32,6 +37,7 @@ from secpipe.advisories import (
     load_database,
     read_manifests,
 )
+from secpipe.advisories._osv import AffectedPackage, Event, OsvRecord
 from secpipe.gates._interface import GateContext, GateOutcome, ToolGate
 
 logger = logging.getLogger(__name__)
@@ -92,9 +98,17 @@ class DependenciesGate(ToolGate):
             context.progress.tool_finished(context.stage, self.name, run, 0)
             return outcome
 
+        # Unchanged pins against an unchanged database: the earlier matches still hold.
+        key = _cache_key(context, scan, location)
+        hit = context.cache.load(key) if context.cache is not None and key is not None else None
+        if hit is not None:
+            logger.info("%s: reusing the cached audit (inputs unchanged)", OFFLINE_TOOL)
+            cached = {(str(p), int(n), str(i)): tuple(c) for p, n, i, c in hit.extra["cwes"]}
+            return self._finish(context, outcome, started, hit, cached)
+
         # Load the database; a missing or unreadable one is this tool's error.
         try:
-            database = load_database(location)
+            database = _load_database(location, context.cache)
         except AdvisoryDatabaseError as error:
             run = ToolRun(
                 name=OFFLINE_TOOL,
@@ -105,8 +119,6 @@ class DependenciesGate(ToolGate):
             outcome.tool_runs.append(run)
             context.progress.tool_finished(context.stage, self.name, run, 0)
             return outcome
-        outcome.warnings.extend(f"advisory database: {problem}" for problem in database.problems)
-
         # Match every pin; the CWE ids are put back after normalization (see dependency_finding).
         raw: list[RawFinding] = []
         cwes: dict[tuple[str, int, str], tuple[str, ...]] = {}
@@ -126,18 +138,38 @@ class DependenciesGate(ToolGate):
                     )
                 )
                 cwes[(dependency.path, dependency.line, match.id)] = match.cwe
+        result = CachedOutput(
+            findings=raw,
+            skipped_files=list(database.problems),
+            version=f"{location} ({len(database.records)} records)",
+            suppressed=0,
+            extra={"cwes": [[*where, list(cwe)] for where, cwe in cwes.items()]},
+        )
+        if context.cache is not None and key is not None:
+            context.cache.store(key, result)
+        return self._finish(context, outcome, started, result, cwes)
 
+    def _finish(
+        self,
+        context: GateContext,
+        outcome: GateOutcome,
+        started: float,
+        result: CachedOutput,
+        cwes: dict[tuple[str, int, str], tuple[str, ...]],
+    ) -> GateOutcome:
+        """Normalize the matches (fresh or cached) and record the offline run."""
+        outcome.warnings.extend(f"advisory database: {problem}" for problem in result.skipped_files)
         findings, warnings = normalize(
-            raw, gate=self.name, root=context.root, tool_order=(OFFLINE_TOOL,)
+            result.findings, gate=self.name, root=context.root, tool_order=(OFFLINE_TOOL,)
         )
         outcome.findings = [_with_cwe(finding, cwes) for finding in findings]
         outcome.warnings.extend(warnings)
         run = ToolRun(
             name=OFFLINE_TOOL,
-            version=f"{location} ({len(database.records)} records)",
+            version=result.version,
             status=GateStatus.PASSED,
             duration_s=round(time.monotonic() - started, 3),
-            skipped_files=tuple(database.problems),
+            skipped_files=tuple(result.skipped_files),
         )
         outcome.tool_runs.append(run)
         context.progress.tool_finished(context.stage, self.name, run, len(outcome.findings))
@@ -187,6 +219,95 @@ def advisory_database(root: Path, settings: GateSettings) -> Path | None:
     if from_env:
         return Path(from_env).expanduser().absolute()
     return None
+
+
+def _cache_key(context: GateContext, scan: ManifestScan, location: Path) -> str | None:
+    """The key of an offline audit: manifests, pins, database listing, settings and code."""
+    if context.cache is None:
+        return None
+    # The matcher's code and this gate's are part of it: a changed matcher must match anew.
+    return context.cache.native_key(
+        tool=OFFLINE_TOOL,
+        settings=context.settings.model_dump(mode="json", exclude={"timeout"}),
+        root=context.root,
+        files=sorted(set(scan.manifests)),
+        sources=[Path(advisories_package.__file__).parent, Path(__file__)],
+        data=[location],
+        inputs={
+            "database": str(location),
+            "pins": [[d.name, d.path, d.line, d.version] for d in scan.pinned],
+        },
+    )
+
+
+#: The cache kind under which parsed advisory databases are kept.
+_PARSED_DB = "advisory-db"
+
+
+def _load_database(location: Path, cache: ResultCache | None) -> AdvisoryDatabase:
+    """The database at ``location``, parsed once per version of its files when caching."""
+    # Parsing thousands of YAML records takes seconds; their parsed form loads in a blink.
+    key = None
+    if cache is not None:
+        key = cache.native_key(
+            tool=_PARSED_DB,
+            settings={},
+            root=location,
+            files=[],
+            sources=[Path(advisories_package.__file__).parent],
+            data=[location],
+            inputs=str(location),
+        )
+    if cache is not None and key is not None:
+        kept = cache.load_document(_PARSED_DB, key)
+        try:
+            if kept is not None:
+                return _database_from_json(location, kept)
+        except (KeyError, TypeError, ValueError) as error:
+            logger.debug("ignoring the unreadable parsed advisory database: %s", error)
+
+    # Parse it; a database that cannot be read raises here and is never kept.
+    database = load_database(location)
+    if cache is not None and key is not None:
+        cache.store_document(_PARSED_DB, key, _database_to_json(database))
+    return database
+
+
+def _database_to_json(database: AdvisoryDatabase) -> dict[str, Any]:
+    records = [dataclasses.asdict(record) for record in database.records]
+    for record in records:
+        record["severity"] = record["severity"].value if record["severity"] else None
+    return {"records": records, "problems": list(database.problems)}
+
+
+def _database_from_json(location: Path, data: dict[str, Any]) -> AdvisoryDatabase:
+    database = AdvisoryDatabase(location=location, problems=[str(p) for p in data["problems"]])
+    for item in data["records"]:
+        affected = tuple(
+            AffectedPackage(
+                name=str(entry["name"]),
+                ranges=tuple(
+                    tuple(Event(str(e["kind"]), str(e["version"])) for e in events)
+                    for events in entry["ranges"]
+                ),
+                versions=tuple(str(version) for version in entry["versions"]),
+            )
+            for entry in item["affected"]
+        )
+        database.add(
+            OsvRecord(
+                id=str(item["id"]),
+                aliases=tuple(item["aliases"]),
+                summary=str(item["summary"]),
+                affected=affected,
+                severity=Severity(item["severity"]) if item["severity"] else None,
+                cvss_vector=item["cvss_vector"],
+                cwe=tuple(item["cwe"]),
+                references=tuple(item["references"]),
+                source=str(item["source"]),
+            )
+        )
+    return database
 
 
 def _with_cwe(finding: Finding, cwes: dict[tuple[str, int, str], tuple[str, ...]]) -> Finding:

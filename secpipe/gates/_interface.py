@@ -11,6 +11,7 @@ import logging
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from secpipe import _cache, _paths
 from secpipe._errors import SecpipeError, ToolError
 from secpipe._findings import ContractScore, Finding, GateStatus, ToolRun
 from secpipe._normalize import RawFinding, normalize
-from secpipe._pipeline import GateSettings, SemgrepOptions, ToolOptions
+from secpipe._pipeline import CheckovOptions, GateSettings, SemgrepOptions, ToolOptions
 from secpipe._progress import ProgressSink
 from secpipe.tools import ADAPTERS, ToolAdapter, ToolContext, ToolOutput, _envs
 
@@ -167,7 +168,10 @@ class ToolGate:
                 tool=adapter.name,
                 version=version,
                 executable=tool_context.executable,
-                options=tool_context.options.model_dump(mode="json", exclude={"timeout"}),
+                options={
+                    **tool_context.options.model_dump(mode="json", exclude={"timeout"}),
+                    "environment": _tool_environment(adapter.name, tool_context.env),
+                },
                 config_files=_config_files(tool_context),
                 root=tool_context.root,
                 files=tool_context.files,
@@ -222,7 +226,32 @@ def _config_files(tool_context: ToolContext) -> list[Path]:
         ]
         if (root / ".semgrepignore").is_file():
             found.append(root / ".semgrepignore")
+    if isinstance(options, CheckovOptions):
+        from secpipe.tools import _checkov_checks, _checkov_lines
+
+        # secpipe's check table picks the checks and their severities; the line finder places
+        # each finding: both shape the cached result as much as checkov's own output does.
+        found += [Path(_checkov_checks.__file__), Path(_checkov_lines.__file__)]
+        # checkov also reads a config file from the home folder (its working folder is empty).
+        found += [
+            path
+            for path in (Path.home() / ".checkov.yaml", Path.home() / ".checkov.yml")
+            if path.is_file()
+        ]
     return found
+
+
+#: Environment variable prefixes a tool reads its settings from.
+_TOOL_ENV_PREFIXES = {"checkov": ("CKV_", "BC_", "CHECKOV_", "PRISMA_")}
+
+
+def _tool_environment(tool: str, env: Mapping[str, str]) -> dict[str, str]:
+    # Settings given through the environment change results like options do; only their names
+    # and values for the tool's own prefixes count, so unrelated variables do not defeat the cache.
+    prefixes = _TOOL_ENV_PREFIXES.get(tool)
+    if not prefixes:
+        return {}
+    return {name: value for name, value in sorted(env.items()) if name.startswith(prefixes)}
 
 
 def gate_files(all_files: tuple[str, ...], settings: GateSettings) -> tuple[str, ...]:

@@ -6,8 +6,7 @@ never abridged.
 
 from __future__ import annotations
 
-import json
-
+from secpipe._bulk import collector_paused
 from secpipe._findings import Report
 from secpipe.reports._interface import Reporter
 
@@ -21,5 +20,7 @@ class JsonReporter(Reporter):
     def render(self, report: Report) -> str:
         """Return the report as JSON, keys in model order, indented by two spaces."""
         # Keys stay in model order (no sort_keys) so the file reads like the documented schema.
-        data = report.model_dump(mode="json")
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        # pydantic's own serialiser writes the same text as json.dumps(indent=2) in one native
+        # pass; only numbers below 1e-4 are spelled without an exponent (0.00001, not 1e-05).
+        with collector_paused():
+            return report.model_dump_json(indent=2) + "\n"
