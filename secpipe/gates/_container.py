@@ -22,6 +22,7 @@ from dataclasses import replace
 from secpipe._findings import Finding, GateStatus, ImageLocation, ToolRun
 from secpipe._normalize import RawFinding, normalize
 from secpipe._pipeline import ContainerGate as ContainerSettings
+from secpipe._version import __version__
 from secpipe.advisories import AdvisoryDatabase, AdvisoryDatabaseError, load_database
 from secpipe.gates._dependencies import advisory_database
 from secpipe.gates._interface import GateContext, GateOutcome, ToolGate
@@ -114,6 +115,7 @@ class ContainerGate(ToolGate):
                 problems.append(f"{path}: cannot be read ({error})")
         run = ToolRun(
             name=DOCKERFILE_TOOL,
+            version=__version__,
             status=GateStatus.ERROR if problems else GateStatus.PASSED,
             duration_s=round(time.monotonic() - started, 3),
             error=f"{len(problems)} Dockerfile(s) not scanned: {problems[0]}" if problems else None,
