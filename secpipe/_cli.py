@@ -13,9 +13,14 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from secpipe._errors import ExitCode, InvalidInputError, SecpipeError
 from secpipe._version import __version__
+
+if TYPE_CHECKING:
+    # Only for annotations: the runner pulls in every gate, which `--version` must not load.
+    from secpipe._runner import RunRequest
 
 logger = logging.getLogger("secpipe")
 
@@ -162,39 +167,49 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
 def _cmd_run(args: argparse.Namespace) -> int:
     from secpipe import _runner
     from secpipe._console import TerminalProgress, summary
-    from secpipe._pipeline import find_pipeline
     from secpipe._redact import scrub_known
     from secpipe.reports import write_reports
 
     # Validate everything the user typed before any scanner starts.
-    root = Path(args.path)
-    if not root.is_dir():
-        raise InvalidInputError(f"{args.path}: not a folder (or it does not exist)")
     formats = [item.strip() for item in args.format.split(",") if item.strip()]
-    if args.jobs is not None and args.jobs < 1:
-        raise InvalidInputError("--jobs: must be at least 1")
-    loaded = find_pipeline(root, args.pipeline)
-    logger.info("pipeline: %s", loaded.source)
-
-    # Run the gates with progress on stderr, then write every report.
-    request = _runner.RunRequest(
-        root=root,
-        pipeline=loaded,
-        stages=args.stage,
-        gates=args.gate,
-        jobs=args.jobs,
-        install_tools=args.install_tools,
+    request = _run_request(
+        args,
         baseline=args.baseline,
         waivers=args.waivers,
         result_cache=None if args.no_cache else _result_cache_folder(),
         changed_since=args.changed_since,
     )
+
+    # Run the gates with progress on stderr, then write every report.
     with TerminalProgress(quiet=args.quiet) as progress:
         report = _runner.run(request, progress)
     written = write_reports(report, args.output_dir, formats)
 
     print(scrub_known(summary(report, [str(path) for path in written])))
     return report.exit_code
+
+
+def _run_request(args: argparse.Namespace, **extra: Any) -> RunRequest:
+    """The run that the shared selection options describe, validated before any tool starts."""
+    from secpipe import _runner
+    from secpipe._pipeline import find_pipeline
+
+    root = Path(args.path)
+    if not root.is_dir():
+        raise InvalidInputError(f"{args.path}: not a folder (or it does not exist)")
+    if args.jobs is not None and args.jobs < 1:
+        raise InvalidInputError("--jobs: must be at least 1")
+    loaded = find_pipeline(root, args.pipeline)
+    logger.info("pipeline: %s", loaded.source)
+    return _runner.RunRequest(
+        root=root,
+        pipeline=loaded,
+        stages=args.stage,
+        gates=args.gate,
+        jobs=args.jobs,
+        install_tools=args.install_tools,
+        **extra,
+    )
 
 
 def _result_cache_folder() -> Path:
@@ -308,23 +323,9 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     from secpipe import _baseline, _runner
     from secpipe._console import TerminalProgress
     from secpipe._findings import GateStatus
-    from secpipe._pipeline import find_pipeline
 
     # Validate the folder and the selection, as `secpipe run` does.
-    root = Path(args.path)
-    if not root.is_dir():
-        raise InvalidInputError(f"{args.path}: not a folder (or it does not exist)")
-    if args.jobs is not None and args.jobs < 1:
-        raise InvalidInputError("--jobs: must be at least 1")
-    loaded = find_pipeline(root, args.pipeline)
-    request = _runner.RunRequest(
-        root=root,
-        pipeline=loaded,
-        stages=args.stage,
-        gates=args.gate,
-        jobs=args.jobs,
-        install_tools=args.install_tools,
-    )
+    request = _run_request(args)
     with TerminalProgress(quiet=args.quiet) as progress:
         report = _runner.run(request, progress)
 
@@ -334,7 +335,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         names = ", ".join(f"{gate.name} ({gate.stage})" for gate in broken)
         print(f"secpipe: baseline not written: {names} could not run", file=sys.stderr)
         return int(ExitCode.GATE_ERROR)
-    target = args.output or root / _baseline.DEFAULT_BASELINE
+    target = args.output or request.root / _baseline.DEFAULT_BASELINE
     _baseline.write(report.findings, target)
     print(f"secpipe: wrote {len(report.findings)} fingerprints to {target}")
     return int(ExitCode.PASSED)

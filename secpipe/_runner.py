@@ -253,6 +253,8 @@ def _changed_scope(
     return changed, warnings
 
 
+# Judging copies and sorts every finding; the cycle collector would only slow that down.
+@collector_paused()
 def judge(
     loaded: LoadedPipeline,
     root: str,
@@ -265,31 +267,6 @@ def judge(
     duration_s: float,
 ) -> Report:
     """Apply severity overrides, the baseline and the waivers, then the policy: the report."""
-    # Judging copies and sorts every finding; the cycle collector would only slow that down.
-    with collector_paused():
-        return _judge(
-            loaded,
-            root,
-            selected,
-            gates,
-            gate_warnings,
-            inputs,
-            started_at=started_at,
-            duration_s=duration_s,
-        )
-
-
-def _judge(
-    loaded: LoadedPipeline,
-    root: str,
-    selected: Sequence[tuple[str, Sequence[str]]],
-    gates: dict[str, GateRecord],
-    gate_warnings: Sequence[str],
-    inputs: PolicyInputs,
-    *,
-    started_at: datetime,
-    duration_s: float,
-) -> Report:
     policy = loaded.pipeline.policy
 
     # Each finding once (fingerprints include the gate), re-derived from scratch: overrides

@@ -35,7 +35,7 @@ from secpipe.advisories._osv import (
     parse_record,
     severity_from_score,
 )
-from secpipe.advisories._report import DEFAULT_SEVERITY, dependency_finding
+from secpipe.advisories._report import DEFAULT_SEVERITY, dependency_finding, match_finding
 
 __all__ = [
     "DATABASE_ENV_VAR",
@@ -56,6 +56,7 @@ __all__ = [
     "is_affected",
     "is_manifest",
     "load_database",
+    "match_finding",
     "merge_by_alias",
     "parse_record",
     "preferred_id",

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from secpipe._findings import Advisory, Package, Severity
 from secpipe._normalize import RawFinding
 from secpipe.advisories._manifests import Dependency
+from secpipe.advisories._match import Match
 
 #: The severity of an advisory that carries no CVSS vector and no severity word.
 DEFAULT_SEVERITY = Severity.HIGH
@@ -68,4 +69,18 @@ def dependency_finding(
             fixed_versions=tuple(fixed_versions),
             advisories=(Advisory(id=advisory_id, aliases=tuple(aliases)),),
         ),
+    )
+
+
+def match_finding(*, tool: str, dependency: Dependency, match: Match) -> RawFinding:
+    """The raw finding for an advisory the offline matcher found for ``dependency``."""
+    return dependency_finding(
+        tool=tool,
+        dependency=dependency,
+        advisory_id=match.id,
+        aliases=match.aliases,
+        fixed_versions=match.fixed_versions,
+        summary=match.summary,
+        severity=match.severity,
+        references=match.references,
     )

@@ -32,9 +32,9 @@ from secpipe.advisories import (
     AdvisoryDatabase,
     AdvisoryDatabaseError,
     ManifestScan,
-    dependency_finding,
     find_matches,
     load_database,
+    match_finding,
     read_manifests,
 )
 from secpipe.advisories._osv import AffectedPackage, Event, OsvRecord
@@ -119,24 +119,13 @@ class DependenciesGate(ToolGate):
             outcome.tool_runs.append(run)
             context.progress.tool_finished(context.stage, self.name, run, 0)
             return outcome
-        # Match every pin; the CWE ids are put back after normalization (see dependency_finding).
+        # Match every pin; the CWE ids are put back after normalization (see match_finding).
         raw: list[RawFinding] = []
         cwes: dict[tuple[str, int, str], tuple[str, ...]] = {}
         for dependency in scan.pinned:
             assert dependency.version is not None  # noqa: S101 - pinned means a version
             for match in find_matches(database, dependency.name, dependency.version):
-                raw.append(
-                    dependency_finding(
-                        tool=OFFLINE_TOOL,
-                        dependency=dependency,
-                        advisory_id=match.id,
-                        aliases=match.aliases,
-                        fixed_versions=match.fixed_versions,
-                        summary=match.summary,
-                        severity=match.severity,
-                        references=match.references,
-                    )
-                )
+                raw.append(match_finding(tool=OFFLINE_TOOL, dependency=dependency, match=match))
                 cwes[(dependency.path, dependency.line, match.id)] = match.cwe
         result = CachedOutput(
             findings=raw,

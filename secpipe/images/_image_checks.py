@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from secpipe._findings import ImageLocation, Severity
 from secpipe._normalize import RawFinding
 from secpipe._redact import KNOWN_SECRETS, mask
-from secpipe.advisories import AdvisoryDatabase, Dependency, dependency_finding, find_matches
+from secpipe.advisories import AdvisoryDatabase, Dependency, find_matches, match_finding
 from secpipe.images._archive import ImageContents
 from secpipe.images._dockerfile_checks import SECRET_NAME, SECRET_VALUE, SENSITIVE_PORTS
 
@@ -137,16 +137,7 @@ def check_packages(contents: ImageContents, database: AdvisoryDatabase) -> list[
             version=package.version,
         )
         for match in find_matches(database, package.name, package.version):
-            raw = dependency_finding(
-                tool=PACKAGES_TOOL,
-                dependency=dependency,
-                advisory_id=match.id,
-                aliases=match.aliases,
-                fixed_versions=match.fixed_versions,
-                summary=match.summary,
-                severity=match.severity,
-                references=match.references,
-            )
+            raw = match_finding(tool=PACKAGES_TOOL, dependency=dependency, match=match)
             message = f"{raw.message} Installed at /{package.file} (layer {package.layer})."
             location = ImageLocation(
                 reference=contents.reference, layer=package.layer, file=f"/{package.file}"
