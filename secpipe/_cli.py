@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from secpipe import _timings
 from secpipe._errors import ExitCode, InvalidInputError, SecpipeError
 from secpipe._version import __version__
 
@@ -184,6 +185,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     with TerminalProgress(quiet=args.quiet) as progress:
         report = _runner.run(request, progress)
     written = write_reports(report, args.output_dir, formats)
+    _timings.write_if_requested()
 
     print(scrub_known(summary(report, [str(path) for path in written])))
     return report.exit_code

@@ -20,6 +20,7 @@ from pydantic import TypeAdapter
 from secpipe._bulk import collector_paused
 from secpipe._findings import Confidence, Finding, Package, Severity
 from secpipe._paths import to_repo_relative
+from secpipe._timings import timed
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class _Group:
         return not set(first.cwe).isdisjoint(other.cwe)
 
 
+@timed("normalize")
 def normalize(
     raw: Iterable[RawFinding],
     *,

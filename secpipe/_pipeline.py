@@ -87,6 +87,14 @@ class SemgrepOptions(ToolOptions):
         min_length=1,
         description="Rule files or folders; 'builtin' is the rule set shipped with secpipe.",
     )
+    engine: Literal["native", "python"] = Field(
+        default="native",
+        description=(
+            "native: semgrep's compiled command line (`semgrep scan --experimental`), which "
+            "starts in a fraction of a second; python: its classic Python command line, which "
+            "takes seconds to start but accepts every option of older releases."
+        ),
+    )
 
 
 class BanditOptions(ToolOptions):
@@ -159,7 +167,6 @@ class SastGate(GateSettings):
     )
     semgrep: SemgrepOptions = Field(default_factory=SemgrepOptions)
     bandit: BanditOptions = Field(default_factory=BanditOptions)
-
 
 
 class CheckovOptions(ToolOptions):

@@ -27,6 +27,7 @@ from secpipe._findings import ContractScore, Finding, GateRun, GateStatus, Repor
 from secpipe._pipeline import KNOWN_GATES, LoadedPipeline
 from secpipe._policy import GateResult, decide, override_severities
 from secpipe._progress import ProgressSink, SilentProgress
+from secpipe._timings import timed
 from secpipe._version import __version__
 from secpipe.gates import GATES, GateContext, GateOutcome, ToolGate, gate_files
 
@@ -254,6 +255,7 @@ def _changed_scope(
 
 
 # Judging copies and sorts every finding; the cycle collector would only slow that down.
+@timed("judge")
 @collector_paused()
 def judge(
     loaded: LoadedPipeline,

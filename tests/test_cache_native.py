@@ -19,7 +19,6 @@ from secpipe._cache import ResultCache
 from secpipe._cli import main
 from secpipe._pipeline import ContractGate
 from secpipe._progress import SilentProgress
-from secpipe.advisories import load_database
 from secpipe.gates import GATES, GateContext, _dependencies
 
 _CONTRACT = """openapi: 3.0.3
@@ -59,9 +58,8 @@ def _run(project: Path, out: Path, gate: str, *extra: str) -> dict[str, Any]:
 
 
 def _entries(folder: Path) -> list[Path]:
-    """The result entries (parsed advisory databases are kept beside them, not counted)."""
-    found = sorted(folder.rglob("*.json")) if folder.exists() else []
-    return [path for path in found if "advisory-db" not in path.relative_to(folder).parts]
+    """The result entries in a cache folder."""
+    return sorted(folder.rglob("*.json")) if folder.exists() else []
 
 
 def _judged(report: dict[str, Any]) -> tuple[Any, ...]:
@@ -238,7 +236,7 @@ def test_the_offline_audit_is_reused_and_notices_manifest_and_database_changes(
     assert len(_entries(folder)) == 1
 
     # The warm run must not even load the database.
-    def refuse(location: Path) -> None:
+    def refuse(location: Path, packages: object = None) -> None:
         raise AssertionError("the advisory database was loaded again")
 
     with monkeypatch.context() as patch:
@@ -248,11 +246,9 @@ def test_the_offline_audit_is_reused_and_notices_manifest_and_database_changes(
     assert {item["package"]["name"] for item in cold["findings"]} == {"flask", "jinja2"}
 
     # One byte in the manifest: jinja2 2.10 becomes 2.11, which other advisories concern. The
-    # matches are made anew, from the parsed database kept beside the entries.
+    # matches are made anew.
     (project / "requirements.txt").write_text("flask==0.12\njinja2==2.11\n")
-    with monkeypatch.context() as patch:
-        patch.setattr(_dependencies, "load_database", refuse)
-        changed = _run(project, tmp_path / "changed", "dependencies")
+    changed = _run(project, tmp_path / "changed", "dependencies")
     fresh = _run(project, tmp_path / "fresh", "dependencies", "--no-cache")
     assert _judged(changed) == _judged(fresh)
     assert _judged(changed) != _judged(warm)
@@ -263,18 +259,6 @@ def test_the_offline_audit_is_reused_and_notices_manifest_and_database_changes(
     capsys.readouterr()
     assert {item["package"]["name"] for item in later["findings"]} == {"jinja2"}
     assert len(_entries(folder)) == 3
-
-
-def test_the_kept_parsed_database_equals_a_fresh_parse(shared: Path) -> None:
-    database = load_database(shared / "advisory-db")
-    kept = json.loads(json.dumps(_dependencies._database_to_json(database)))
-
-    again = _dependencies._database_from_json(database.location, kept)
-
-    assert len(again.records) > 2000
-    assert again.records == database.records
-    assert again.problems == database.problems
-    assert again.for_package("Django") == database.for_package("django")
 
 
 def test_an_unreadable_advisory_database_is_never_cached(

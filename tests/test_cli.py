@@ -140,7 +140,9 @@ def test_ctrl_c_exits_130_and_kills_the_scanners(tmp_path: Path) -> None:
 
     run = subprocess.Popen(
         [sys.executable, "-m", "secpipe", "run", str(project), "--output-dir", str(tmp_path / "o")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 30
     while not pid_file.exists() or not pid_file.read_text():
@@ -171,9 +173,7 @@ def test_a_gate_with_nothing_to_scan_is_skipped_not_passed(
     project = tmp_path / "project"
     project.mkdir()
     (project / "notes.txt").write_text("no source code here\n")
-    (project / "secpipe.yml").write_text(
-        "version: 1\nstages:\n  commit:\n    gates: [sast]\n"
-    )
+    (project / "secpipe.yml").write_text("version: 1\nstages:\n  commit:\n    gates: [sast]\n")
     assert main(["run", str(project), "--output-dir", str(tmp_path / "out")]) == 0
     report = json.loads((tmp_path / "out" / "findings.json").read_text())
     assert report["gates"][0]["status"] == "skipped"

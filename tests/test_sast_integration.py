@@ -174,6 +174,21 @@ def test_exclude_glob_decides_what_is_scanned(
     assert report["pipeline"] == str(project / "secpipe.yml")
 
 
+def test_both_semgrep_command_lines_report_the_same_findings(project: Path, tmp_path: Path) -> None:
+    # The compiled front end (the default) and the classic Python one run the same engine.
+    found = {}
+    for engine in ("native", "python"):
+        (project / "secpipe.yml").write_text(
+            "version: 1\nstages:\n  commit:\n    gates: [sast]\n"
+            f"gates:\n  sast:\n    tools: [semgrep]\n    semgrep:\n      engine: {engine}\n"
+        )
+        _, report = run_secpipe(project, tmp_path / engine)
+        found[engine] = report["findings"]
+
+    assert len(found["native"]) >= 8
+    assert found["native"] == found["python"]
+
+
 def test_a_missing_scanner_is_a_gate_error_not_a_pass(project: Path, tmp_path: Path) -> None:
     (project / "secpipe.yml").write_text(
         "version: 1\nstages:\n  commit:\n    gates: [sast]\n"

@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,8 @@ class AdvisoryDatabase:
     location: Path
     records: list[OsvRecord] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: How many record files the location holds (read, whether or not they were parsed).
+    files_read: int = 0
     _by_package: dict[str, list[OsvRecord]] = field(default_factory=lambda: defaultdict(list))
 
     def add(self, record: OsvRecord) -> None:
@@ -152,11 +155,13 @@ class AdvisoryDatabase:
         return list(self._by_package.get(canonicalize_name(name), ()))
 
 
-def load_database(location: Path) -> AdvisoryDatabase:
-    """Load every OSV record under ``location`` (a folder or a ``.zip``).
+def load_database(location: Path, packages: Iterable[str] | None = None) -> AdvisoryDatabase:
+    """Load the OSV records under ``location`` (a folder or a ``.zip``).
 
-    Raises AdvisoryDatabaseError when the location does not exist or holds no readable record;
-    bad single records are listed in ``problems`` instead.
+    With ``packages``, only the records that name one of them are parsed (see
+    ``_Mentions``); every other record is read but cannot affect those packages, so a
+    lookup of them gives what a full load would. Raises AdvisoryDatabaseError when the
+    location does not exist or holds no record; bad single records are listed in ``problems``.
     """
     # The location itself must exist: a typo must not look like "no advisories".
     if not location.exists():
@@ -165,20 +170,66 @@ def load_database(location: Path) -> AdvisoryDatabase:
             "folder or .zip of OSV records"
         )
     database = AdvisoryDatabase(location=location)
+    wanted = _Mentions(packages) if packages is not None else None
 
     # Read each file; one bad file is a problem line, never the end of the load.
     for name, content in _files(location):
+        database.files_read += 1
+        if wanted is not None and not wanted(content):
+            continue
         record = parse_record(content, name, database.problems)
         if record is not None:
             database.add(record)
 
-    if not database.records and database.problems:
+    # A folder without a single record is a wrong path, not a clean audit.
+    if not database.files_read:
+        raise AdvisoryDatabaseError(
+            f"advisory database {location} holds no OSV record (no .json, .yaml or .yml file); "
+            f"{OFFLINE_HINT}"
+        )
+    if not database.records and database.problems and wanted is None:
         raise AdvisoryDatabaseError(
             f"advisory database {location} has no readable PyPI record "
             f"({len(database.problems)} bad files, first: {database.problems[0]})"
         )
-    logger.info("loaded %d PyPI advisories from %s", len(database.records), location)
+    logger.info(
+        "read %d advisories from %s, kept %d PyPI records",
+        database.files_read,
+        location,
+        len(database.records),
+    )
     return database
+
+
+class _Mentions:
+    r"""Tells whether a record's raw bytes name any of some packages.
+
+    Parsing thousands of records to look up a handful of packages costs seconds, while a byte
+    search costs milliseconds. A record that affects a package names it in its ``affected``
+    list, in any case and with ``-``, ``_`` or ``.`` between the parts of the name (PEP 503),
+    so the pattern allows exactly that, bounded by characters that cannot be part of a name. A
+    record that spelt a name with JSON's ``\u`` escapes would be missed; OSV records spell
+    package names in plain ASCII.
+    """
+
+    def __init__(self, packages: Iterable[str]) -> None:
+        names = sorted({canonicalize_name(name) for name in packages})
+        parts = [[re.escape(part.encode()) for part in name.split("-")] for name in names]
+        self._pattern = re.compile(
+            rb"(?<![A-Za-z0-9._-])(?:"
+            + b"|".join(rb"[-_.]+".join(name) for name in parts)
+            + rb")(?![A-Za-z0-9._-])",
+            re.IGNORECASE,
+        )
+        # A plain substring test first: most records name none of the packages at all.
+        self._first_parts = [name.split("-")[0].encode() for name in names]
+
+    def __call__(self, content: bytes) -> bool:
+        """Whether ``content`` names one of the packages."""
+        lowered = content.lower()
+        if not any(part in lowered for part in self._first_parts):
+            return False
+        return self._pattern.search(content) is not None
 
 
 def _files(location: Path) -> Iterator[tuple[str, bytes]]:

@@ -22,6 +22,7 @@ from dataclasses import replace
 from secpipe._findings import Finding, GateStatus, ImageLocation, ToolRun
 from secpipe._normalize import RawFinding, normalize
 from secpipe._pipeline import ContainerGate as ContainerSettings
+from secpipe._timings import timed
 from secpipe._version import __version__
 from secpipe.advisories import AdvisoryDatabase, AdvisoryDatabaseError, load_database
 from secpipe.gates._dependencies import advisory_database
@@ -87,6 +88,7 @@ class ContainerGate(ToolGate):
         outcome.warnings.extend(warnings)
         return outcome
 
+    @timed("own check: dockerfile")
     def _dockerfile_checks(
         self, context: GateContext, dockerfiles: tuple[str, ...]
     ) -> tuple[ToolRun, list[RawFinding]]:
@@ -123,6 +125,7 @@ class ContainerGate(ToolGate):
         )
         return run, raw
 
+    @timed("own check: images")
     def _images(self, context: GateContext, outcome: GateOutcome) -> list[ImageFinding]:
         settings = context.settings
         if not isinstance(settings, ContainerSettings):
@@ -179,7 +182,9 @@ class ContainerGate(ToolGate):
             return []
         started = time.monotonic()
         try:
-            database: AdvisoryDatabase = load_database(location)
+            database: AdvisoryDatabase = load_database(
+                location, {package.name for image in images for package in image.packages}
+            )
         except AdvisoryDatabaseError as error:
             outcome.tool_runs.append(
                 ToolRun(
@@ -191,7 +196,7 @@ class ContainerGate(ToolGate):
         outcome.tool_runs.append(
             ToolRun(
                 name=PACKAGES_TOOL,
-                version=f"{location} ({len(database.records)} records)",
+                version=f"{location} ({database.files_read} records)",
                 status=GateStatus.PASSED,
                 duration_s=round(time.monotonic() - started, 3),
             )

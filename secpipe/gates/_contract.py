@@ -18,6 +18,7 @@ from secpipe._cache import CachedOutput
 from secpipe._findings import ContractScore, GateStatus, ToolRun
 from secpipe._normalize import RawFinding, normalize
 from secpipe._pipeline import ContractGate as ContractSettings
+from secpipe._timings import timed
 from secpipe._version import __version__
 from secpipe.contract import (
     IGNORE_KEY,
@@ -121,6 +122,7 @@ class ContractAuditGate(ToolGate):
                 errors.append(f"{entry}: contract file not found (gates.contract.contracts)")
         return list(dict.fromkeys(chosen))
 
+    @timed("own check: contract")
     def _audit(
         self,
         context: GateContext,

@@ -14,22 +14,20 @@ the gate an ``error`` naming it, or only a warning with ``not_audited: warn``.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import time
 from pathlib import Path
-from typing import Any
 
 from secpipe import advisories as advisories_package
-from secpipe._cache import CachedOutput, ResultCache
-from secpipe._findings import Finding, GateStatus, Severity, ToolRun
+from secpipe._cache import CachedOutput
+from secpipe._findings import Finding, GateStatus, ToolRun
 from secpipe._normalize import RawFinding, normalize
 from secpipe._pipeline import DependenciesGate as DependenciesSettings
 from secpipe._pipeline import GateSettings, ToolOptions
+from secpipe._timings import phase
 from secpipe.advisories import (
     DATABASE_ENV_VAR,
-    AdvisoryDatabase,
     AdvisoryDatabaseError,
     ManifestScan,
     find_matches,
@@ -37,7 +35,6 @@ from secpipe.advisories import (
     match_finding,
     read_manifests,
 )
-from secpipe.advisories._osv import AffectedPackage, Event, OsvRecord
 from secpipe.gates._interface import GateContext, GateOutcome, ToolGate
 
 logger = logging.getLogger(__name__)
@@ -108,7 +105,8 @@ class DependenciesGate(ToolGate):
 
         # Load the database; a missing or unreadable one is this tool's error.
         try:
-            database = _load_database(location, context.cache)
+            with phase("own check: advisories"):
+                database = load_database(location, {pin.name for pin in scan.pinned})
         except AdvisoryDatabaseError as error:
             run = ToolRun(
                 name=OFFLINE_TOOL,
@@ -122,15 +120,16 @@ class DependenciesGate(ToolGate):
         # Match every pin; the CWE ids are put back after normalization (see match_finding).
         raw: list[RawFinding] = []
         cwes: dict[tuple[str, int, str], tuple[str, ...]] = {}
-        for dependency in scan.pinned:
-            assert dependency.version is not None  # noqa: S101 - pinned means a version
-            for match in find_matches(database, dependency.name, dependency.version):
-                raw.append(match_finding(tool=OFFLINE_TOOL, dependency=dependency, match=match))
-                cwes[(dependency.path, dependency.line, match.id)] = match.cwe
+        with phase("own check: advisories"):
+            for dependency in scan.pinned:
+                assert dependency.version is not None  # noqa: S101 - pinned means a version
+                for match in find_matches(database, dependency.name, dependency.version):
+                    raw.append(match_finding(tool=OFFLINE_TOOL, dependency=dependency, match=match))
+                    cwes[(dependency.path, dependency.line, match.id)] = match.cwe
         result = CachedOutput(
             findings=raw,
             skipped_files=list(database.problems),
-            version=f"{location} ({len(database.records)} records)",
+            version=f"{location} ({database.files_read} records)",
             suppressed=0,
             extra={"cwes": [[*where, list(cwe)] for where, cwe in cwes.items()]},
         )
@@ -227,76 +226,6 @@ def _cache_key(context: GateContext, scan: ManifestScan, location: Path) -> str 
             "pins": [[d.name, d.path, d.line, d.version] for d in scan.pinned],
         },
     )
-
-
-#: The cache kind under which parsed advisory databases are kept.
-_PARSED_DB = "advisory-db"
-
-
-def _load_database(location: Path, cache: ResultCache | None) -> AdvisoryDatabase:
-    """The database at ``location``, parsed once per version of its files when caching."""
-    # Parsing thousands of YAML records takes seconds; their parsed form loads in a blink.
-    key = None
-    if cache is not None:
-        key = cache.native_key(
-            tool=_PARSED_DB,
-            settings={},
-            root=location,
-            files=[],
-            sources=[Path(advisories_package.__file__).parent],
-            data=[location],
-            inputs=str(location),
-        )
-    if cache is not None and key is not None:
-        kept = cache.load_document(_PARSED_DB, key)
-        try:
-            if kept is not None:
-                return _database_from_json(location, kept)
-        except (KeyError, TypeError, ValueError) as error:
-            logger.debug("ignoring the unreadable parsed advisory database: %s", error)
-
-    # Parse it; a database that cannot be read raises here and is never kept.
-    database = load_database(location)
-    if cache is not None and key is not None:
-        cache.store_document(_PARSED_DB, key, _database_to_json(database))
-    return database
-
-
-def _database_to_json(database: AdvisoryDatabase) -> dict[str, Any]:
-    records = [dataclasses.asdict(record) for record in database.records]
-    for record in records:
-        record["severity"] = record["severity"].value if record["severity"] else None
-    return {"records": records, "problems": list(database.problems)}
-
-
-def _database_from_json(location: Path, data: dict[str, Any]) -> AdvisoryDatabase:
-    database = AdvisoryDatabase(location=location, problems=[str(p) for p in data["problems"]])
-    for item in data["records"]:
-        affected = tuple(
-            AffectedPackage(
-                name=str(entry["name"]),
-                ranges=tuple(
-                    tuple(Event(str(e["kind"]), str(e["version"])) for e in events)
-                    for events in entry["ranges"]
-                ),
-                versions=tuple(str(version) for version in entry["versions"]),
-            )
-            for entry in item["affected"]
-        )
-        database.add(
-            OsvRecord(
-                id=str(item["id"]),
-                aliases=tuple(item["aliases"]),
-                summary=str(item["summary"]),
-                affected=affected,
-                severity=Severity(item["severity"]) if item["severity"] else None,
-                cvss_vector=item["cvss_vector"],
-                cwe=tuple(item["cwe"]),
-                references=tuple(item["references"]),
-                source=str(item["source"]),
-            )
-        )
-    return database
 
 
 def _with_cwe(finding: Finding, cwes: dict[tuple[str, int, str], tuple[str, ...]]) -> Finding:

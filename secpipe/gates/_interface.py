@@ -23,6 +23,7 @@ from secpipe._findings import ContractScore, Finding, GateStatus, ToolRun
 from secpipe._normalize import RawFinding, normalize
 from secpipe._pipeline import CheckovOptions, GateSettings, SemgrepOptions, ToolOptions
 from secpipe._progress import ProgressSink
+from secpipe._timings import phase
 from secpipe.tools import ADAPTERS, ToolAdapter, ToolContext, ToolOutput, _envs
 
 logger = logging.getLogger(__name__)
@@ -188,7 +189,8 @@ class ToolGate:
             )
 
         # A ToolError propagates from here, so a failed run is never stored.
-        output = adapter.run(tool_context)
+        with phase("parse tool output"):
+            output = adapter.run(tool_context)
         if cache is not None and key is not None:
             cache.store(
                 key,

@@ -15,6 +15,7 @@ from types import MappingProxyType
 
 from secpipe._errors import InvalidInputError
 from secpipe._findings import Report
+from secpipe._timings import timed
 from secpipe.reports._annotations import AnnotationsReporter
 from secpipe.reports._codeclimate import CodeClimateReporter
 from secpipe.reports._gitlab import GitLabReporter
@@ -61,6 +62,7 @@ FORMATS: Mapping[str, Reporter] = MappingProxyType(
 _ALWAYS = JsonReporter.name
 
 
+@timed("reports")
 def write_reports(report: Report, output_dir: Path, formats: Sequence[str]) -> list[Path]:
     """Write ``findings.json`` and each requested format into ``output_dir``.
 

@@ -121,6 +121,10 @@ def test_a_missing_or_useless_database_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "dir" / "x.json").write_text("[1, 2]")
     with pytest.raises(AdvisoryDatabaseError, match="no readable PyPI record"):
         load_database(tmp_path / "dir")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "README.md").write_text("records are elsewhere")
+    with pytest.raises(AdvisoryDatabaseError, match="holds no OSV record"):
+        load_database(tmp_path / "empty", ["flask"])
 
 
 def test_the_shared_pypa_snapshot_loads(shared: Path) -> None:
@@ -129,6 +133,39 @@ def test_the_shared_pypa_snapshot_loads(shared: Path) -> None:
     assert database.problems == []
     ids = {record.id for record in database.for_package("requests")}
     assert "PYSEC-2018-28" in ids
+
+
+def test_a_load_for_some_packages_finds_what_a_full_load_finds(shared: Path) -> None:
+    # Spellings differ between manifests and records (case, "-", "_", "."); records may name
+    # several packages; a name inside another ("requests" in "requests-oauthlib") is not one.
+    names = ["Django", "requests", "PyYAML", "jinja2", "zope.interface", "Flask_Cors", "urllib3"]
+    full = load_database(shared / "advisory-db")
+
+    some = load_database(shared / "advisory-db", names)
+
+    assert some.files_read == full.files_read > 2500
+    assert len(some.records) < len(full.records) / 5
+    for name in names:
+        assert some.for_package(name) == full.for_package(name), name
+
+
+def test_a_load_for_no_package_parses_nothing(tmp_path: Path) -> None:
+    (tmp_path / "good.json").write_text(json.dumps(RECORD))
+    (tmp_path / "broken.json").write_text("{")
+
+    database = load_database(tmp_path, [])
+
+    assert database.records == []
+    assert database.problems == []
+    assert database.files_read == 2
+
+
+def test_a_load_for_one_package_matches_every_spelling_of_it(tmp_path: Path) -> None:
+    (tmp_path / "r.json").write_text(json.dumps(RECORD))  # names "Demo_Pkg"
+    for spelling in ("demo-pkg", "DEMO.PKG", "demo__pkg"):
+        assert [r.id for r in load_database(tmp_path, [spelling]).records] == [RECORD["id"]]
+    assert load_database(tmp_path, ["demo"]).records == []
+    assert load_database(tmp_path, ["demo-pkg-extra"]).records == []
 
 
 @pytest.mark.parametrize(

@@ -101,15 +101,18 @@ def test_a_missing_database_path_is_a_gate_error_naming_it(tmp_path: Path) -> No
 
 def test_a_bad_advisory_file_is_named_and_the_rest_still_matches(tmp_path: Path) -> None:
     root = make_project(tmp_path, "demo==1.2\n", "    advisory_db: advisories")
-    (root / "advisories" / "broken.yaml").write_text("id: [unclosed\n")
+    (root / "advisories" / "broken.yaml").write_text("id: [unclosed\npackage: demo\n")
+    # A broken record that names none of the pinned packages cannot change this audit.
+    (root / "advisories" / "elsewhere.yaml").write_text("id: [unclosed\npackage: other\n")
     code, report = run(root)
 
     assert code == 1
     assert len(report["findings"]) == 1
     (tool,) = report["gates"][0]["tools"]
-    assert tool["skipped_files"][0].endswith(
-        "broken.yaml: not valid JSON/YAML: while parsing a flow sequence"
-    )
+    assert tool["skipped_files"] == [
+        f"{root / 'advisories' / 'broken.yaml'}: not valid JSON/YAML: while parsing a flow sequence"
+    ]
+    assert tool["version"].endswith("advisories (3 records)")
     assert any("broken.yaml" in warning for warning in report["warnings"])
 
 

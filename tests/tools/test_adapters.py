@@ -11,6 +11,7 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -27,6 +28,9 @@ with open(os.environ["FAKE_ARGV_LOG"], "w") as log:
 for flag in ("-o", "--output"):
     if flag in args and os.environ.get("FAKE_REPORT"):
         shutil.copy(os.environ["FAKE_REPORT"], args[args.index(flag) + 1])
+# semgrep's compiled front end prints its report instead of writing it.
+if "--experimental" in args and os.environ.get("FAKE_REPORT"):
+    sys.stdout.write(open(os.environ["FAKE_REPORT"]).read())
 sys.stdout.write(os.environ.get("FAKE_STDOUT", ""))
 sys.exit(int(os.environ.get("FAKE_EXIT", "0")))
 """
@@ -109,17 +113,27 @@ def test_bandit_garbage_report_is_a_tool_error(tmp_path: Path, fake_scanner: Pat
         BanditAdapter().run(context(tmp_path, fake_scanner, BanditOptions(), garbage, 0))
 
 
+#: Real reports of semgrep 1.185.0 on the same files and rules, from each command line.
+RECORDED_RUNS = {"python": "semgrep-run.json", "native": "semgrep-1.185.0-native-run.json"}
+RECORDED_BAD_RULES = {
+    "python": "semgrep-bad-rule.json",
+    "native": "semgrep-1.185.0-native-bad-rule.json",
+}
+
+
+@pytest.mark.parametrize("engine", ["native", "python"])
 def test_semgrep_maps_rule_ids_back_and_ignores_login_placeholders(
-    tmp_path: Path, fake_scanner: Path, assets: Path
+    tmp_path: Path, fake_scanner: Path, assets: Path, engine: Literal["native", "python"]
 ) -> None:
     rules = tmp_path / "rules.yml"
     rules.write_text("rules:\n  - id: python-shell-true\n    pattern: x\n")
-    options = SemgrepOptions(rules=[str(rules)])
-    output = SemgrepAdapter().run(
-        context(tmp_path, fake_scanner, options, assets / "recorded" / "semgrep-run.json", 0)
-    )
+    options = SemgrepOptions(rules=[str(rules)], engine=engine)
+    report = assets / "recorded" / RECORDED_RUNS[engine]
+    output = SemgrepAdapter().run(context(tmp_path, fake_scanner, options, report, 0))
     [finding] = output.findings
     assert finding.rule_id == "python-shell-true"
+    assert finding.path == "pkg/db.py"
+    assert finding.start_line == 8
     assert finding.severity is Severity.HIGH
     assert finding.cwe == ("CWE-78",)
     assert "requires login" not in repr(finding)
@@ -127,18 +141,17 @@ def test_semgrep_maps_rule_ids_back_and_ignores_login_placeholders(
     argv = argv_used(tmp_path)
     assert "--disable-version-check" in argv and "--metrics=off" in argv
     assert argv[-1] == "./pkg/db.py"
+    assert ("--experimental" in argv) == (engine == "native")
 
 
+@pytest.mark.parametrize("engine", ["native", "python"])
 def test_semgrep_bad_rule_file_exit_7_is_a_tool_error(
-    tmp_path: Path, fake_scanner: Path, assets: Path
+    tmp_path: Path, fake_scanner: Path, assets: Path, engine: Literal["native", "python"]
 ) -> None:
-    options = SemgrepOptions(rules=["builtin"])
-    with pytest.raises(ToolError, match=r"exited 7 .*rule file is invalid.*Invalid YAML file"):
-        SemgrepAdapter().run(
-            context(
-                tmp_path, fake_scanner, options, assets / "recorded" / "semgrep-bad-rule.json", 7
-            )
-        )
+    options = SemgrepOptions(rules=["builtin"], engine=engine)
+    report = assets / "recorded" / RECORDED_BAD_RULES[engine]
+    with pytest.raises(ToolError, match=r"exited 7 .*rule file is invalid.*Invalid YAML"):
+        SemgrepAdapter().run(context(tmp_path, fake_scanner, options, report, 7))
 
 
 def test_semgrep_bad_target_exit_2_is_a_tool_error(tmp_path: Path, fake_scanner: Path) -> None:
@@ -152,10 +165,10 @@ def test_semgrep_runs_with_a_private_home(tmp_path: Path, assets: Path) -> None:
     script.write_text(
         f"#!{sys.executable}\nimport os, shutil, sys\n"
         "open(os.environ['FAKE_ARGV_LOG'], 'w').write(os.environ['HOME'])\n"
-        "shutil.copy(os.environ['FAKE_REPORT'], sys.argv[sys.argv.index('--output') + 1])\n"
+        "sys.stdout.write(open(os.environ['FAKE_REPORT']).read())\n"
     )
     script.chmod(0o755)
-    report = assets / "recorded" / "semgrep-run.json"
+    report = assets / "recorded" / RECORDED_RUNS["native"]
     SemgrepAdapter().run(context(tmp_path, script, SemgrepOptions(), report, 0))
     home = (tmp_path / "argv.log").read_text()
     assert home.startswith(str(tmp_path / "work"))
