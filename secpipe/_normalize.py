@@ -156,20 +156,16 @@ class _Merged(NamedTuple):
 
 def _merge(group: _Group, rank: dict[str, int]) -> _Merged:
     # The most severe report leads; the others add their tool names, CWEs and references.
-    unranked = len(rank)
     members = group.members
-    if len(members) > 1:
-        members = sorted(
-            members,
-            key=lambda item: (-item.severity.rank, rank.get(item.tool, unranked), item.tool),
-        )
-    primary = members[0]
-    cwes = {cwe for member in members for cwe in member.cwe}
-    cwe = (
-        tuple(sorted(cwes, key=lambda text: int(text.split("-")[1])))
-        if len(cwes) > 1
-        else tuple(cwes)
+    if len(members) == 1:
+        return _alone(members[0])
+    unranked = len(rank)
+    members = sorted(
+        members,
+        key=lambda item: (-_SEVERITY_RANK[item.severity], rank.get(item.tool, unranked), item.tool),
     )
+    primary = members[0]
+    cwe = _sorted_cwes({cwe for member in members for cwe in member.cwe})
     references = tuple(dict.fromkeys(ref for member in members for ref in member.references))
     classes = {member.weakness for member in members if member.weakness}
     key = min(classes) if classes else (cwe[0] if cwe else f"{primary.tool}:{primary.rule_id}")
@@ -181,6 +177,27 @@ def _merge(group: _Group, rank: dict[str, int]) -> _Merged:
         references=references,
         key=key,
     )
+
+
+def _alone(finding: RawFinding) -> _Merged:
+    # Most findings have no duplicate: the same result as a group of one, without the sets.
+    cwe = finding.cwe if len(finding.cwe) < 2 else _sorted_cwes(set(finding.cwe))
+    references = finding.references
+    if len(references) > 1:
+        references = tuple(dict.fromkeys(references))
+    key = finding.weakness or (cwe[0] if cwe else f"{finding.tool}:{finding.rule_id}")
+    return _Merged(finding, (finding.tool,), finding.severity, cwe, references, key)
+
+
+def _sorted_cwes(cwes: set[str]) -> tuple[str, ...]:
+    # "CWE-79" before "CWE-502": by number, not by text.
+    if len(cwes) < 2:
+        return tuple(cwes)
+    return tuple(sorted(cwes, key=lambda text: int(text.split("-")[1])))
+
+
+#: Severity ranks by severity, without the property call (it adds up over 100,000 findings).
+_SEVERITY_RANK = {severity: severity.rank for severity in Severity}
 
 
 #: Validates every finding of a normalize call at once; cheaper than one model call each.

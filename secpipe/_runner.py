@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -27,6 +26,8 @@ from secpipe._findings import ContractScore, Finding, GateRun, GateStatus, Repor
 from secpipe._pipeline import KNOWN_GATES, LoadedPipeline
 from secpipe._policy import GateResult, decide, override_severities
 from secpipe._progress import ProgressSink, SilentProgress
+from secpipe._shared import SharedRuns
+from secpipe._slots import Slots
 from secpipe._timings import timed
 from secpipe._version import __version__
 from secpipe.gates import GATES, GateContext, GateOutcome, ToolGate, gate_files
@@ -185,13 +186,15 @@ def _run_gates(
     progress: ProgressSink,
     changed: frozenset[str] | None = None,
 ) -> dict[str, GateOutcome]:
-    limiter = threading.Semaphore(jobs)
+    limiter = Slots(jobs)
     cache = _cache.ResultCache(request.result_cache) if request.result_cache else None
     pipeline = request.pipeline.pipeline
+    shared = _shared_runs(request, gates)
     pool = ThreadPoolExecutor(max_workers=max(1, len(gates)), thread_name_prefix="gate")
     futures: dict[str, Future[GateOutcome]] = {}
     try:
-        for name in gates:
+        # Gates with a slow-to-start tool first: that tool decides when the run can end.
+        for name in sorted(gates, key=lambda gate: not shared.users(gate)):
             settings = pipeline.gates.settings(name)
             files = gate_files(all_files, settings)
             if changed is not None and _file_level(GATES[name]):
@@ -205,9 +208,10 @@ def _run_gates(
                 limiter=limiter,
                 install_tools=request.install_tools,
                 cache=cache,
+                shared=shared,
             )
-            futures[name] = pool.submit(GATES[name].run, context)
-        return {name: future.result() for name, future in futures.items()}
+            futures[name] = pool.submit(_run_gate, name, context, shared)
+        return {name: futures[name].result() for name in gates}
     except KeyboardInterrupt:
         # Ctrl-C: stop waiting, kill every scanner's process group, and let the CLI exit 130.
         pool.shutdown(wait=False, cancel_futures=True)
@@ -215,6 +219,24 @@ def _run_gates(
         raise
     finally:
         pool.shutdown(wait=True)
+
+
+def _run_gate(name: str, context: GateContext, shared: SharedRuns) -> GateOutcome:
+    # However the gate ends, nobody may wait for it in a shared run any longer.
+    try:
+        return GATES[name].run(context)
+    finally:
+        shared.withdraw(name)
+
+
+def _shared_runs(request: RunRequest, gates: Sequence[str]) -> SharedRuns:
+    """The tools several of the run's gates use, to be run once for all of them."""
+    users: dict[str, list[str]] = {}
+    for name in gates:
+        settings = request.pipeline.pipeline.gates.settings(name)
+        for tool in GATES[name].selected_tools(settings):
+            users.setdefault(tool, []).append(name)
+    return SharedRuns(users)
 
 
 def _file_level(gate: ToolGate) -> bool:

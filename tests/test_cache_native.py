@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from secpipe._cache import ResultCache
 from secpipe._cli import main
 from secpipe._pipeline import ContractGate
 from secpipe._progress import SilentProgress
+from secpipe._slots import Slots
 from secpipe.gates import GATES, GateContext, _dependencies
 
 _CONTRACT = """openapi: 3.0.3
@@ -174,7 +174,7 @@ def test_a_cached_contract_audit_repeats_no_warning_of_the_gate_itself(
         settings=settings,
         files=("openapi.yaml", "parts.yaml"),
         progress=SilentProgress(),
-        limiter=threading.Semaphore(1),
+        limiter=Slots(1),
         cache=ResultCache(tmp_path / "cache"),
     )
 

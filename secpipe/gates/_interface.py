@@ -9,7 +9,6 @@ from __future__ import annotations
 import inspect
 import logging
 import tempfile
-import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +22,8 @@ from secpipe._findings import ContractScore, Finding, GateStatus, ToolRun
 from secpipe._normalize import RawFinding, normalize
 from secpipe._pipeline import CheckovOptions, GateSettings, SemgrepOptions, ToolOptions
 from secpipe._progress import ProgressSink
+from secpipe._shared import SharedRun, SharedRuns
+from secpipe._slots import Slots
 from secpipe._timings import phase
 from secpipe.tools import ADAPTERS, ToolAdapter, ToolContext, ToolOutput, _envs
 
@@ -38,10 +39,12 @@ class GateContext:
     settings: GateSettings
     files: tuple[str, ...]
     progress: ProgressSink
-    limiter: threading.Semaphore
+    limiter: Slots
     install_tools: bool = False
     #: Where earlier results of pure tools are kept; None runs every tool afresh.
     cache: _cache.ResultCache | None = None
+    #: Runs of slow-to-start tools shared with the other gates; None runs every tool alone.
+    shared: SharedRuns | None = None
 
 
 @dataclass
@@ -104,9 +107,12 @@ class ToolGate:
         files = tuple(path for path in context.files if adapter.wants(path))
         started = time.monotonic()
         context.progress.tool_started(context.stage, self.name, tool)
+        shared = context.shared.get(tool) if context.shared is not None else None
 
         # Nothing to scan is not a pass by accident: the tool is recorded as skipped.
         if not files:
+            if shared is not None:
+                shared.withdraw(self.name)
             run = ToolRun(
                 name=tool, status=GateStatus.SKIPPED, duration_s=0.0, error="no files for this tool"
             )
@@ -120,7 +126,7 @@ class ToolGate:
             version = resolved.version
             if resolved.warning:
                 warnings.append(resolved.warning)
-            with context.limiter, tempfile.TemporaryDirectory(prefix=f"secpipe-{tool}-") as tmp:
+            with tempfile.TemporaryDirectory(prefix=f"secpipe-{tool}-") as tmp:
                 tool_context = ToolContext(
                     root=context.root,
                     files=files,
@@ -130,8 +136,10 @@ class ToolGate:
                     workdir=Path(tmp),
                     env=_envs.scanner_env(),
                 )
-                output = self._run_adapter(adapter, tool_context, context.cache, version)
+                output = self._run_adapter(adapter, tool_context, context, version, shared)
         except SecpipeError as error:
+            if shared is not None:
+                shared.withdraw(self.name)
             # Fail closed: a tool that did not really run makes its gate an error, never a pass.
             run = ToolRun(
                 name=tool,
@@ -159,10 +167,12 @@ class ToolGate:
         self,
         adapter: ToolAdapter,
         tool_context: ToolContext,
-        cache: _cache.ResultCache | None,
+        context: GateContext,
         version: str | None,
+        shared: SharedRun | None,
     ) -> ToolOutput:
         # Only tools whose output follows from the key's inputs are looked up or stored.
+        cache = context.cache
         key = None
         if cache is not None and adapter.name in _cache.CACHEABLE_TOOLS:
             key = cache.key(
@@ -181,6 +191,8 @@ class ToolGate:
         hit = cache.load(key) if cache is not None and key is not None else None
         if hit is not None:
             logger.info("%s: reusing the cached result (inputs unchanged)", adapter.name)
+            if shared is not None:
+                shared.withdraw(self.name)
             return ToolOutput(
                 findings=list(hit.findings),
                 skipped_files=list(hit.skipped_files),
@@ -188,9 +200,16 @@ class ToolGate:
                 suppressed=hit.suppressed,
             )
 
+        # A scanner process takes one of the run's slots only while it runs; a gate waiting for
+        # a shared run holds none, so the gates that run cannot be starved by those that wait.
+        def execute(run_context: ToolContext) -> ToolOutput:
+            with context.limiter.take(first=adapter.slow_start), phase("parse tool output"):
+                return adapter.run(run_context)
+
         # A ToolError propagates from here, so a failed run is never stored.
-        with phase("parse tool output"):
-            output = adapter.run(tool_context)
+        output = shared.run(self.name, tool_context, execute) if shared is not None else None
+        if output is None:
+            output = execute(tool_context)
         if cache is not None and key is not None:
             cache.store(
                 key,

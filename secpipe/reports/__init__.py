@@ -91,24 +91,24 @@ def write_reports(report: Report, output_dir: Path, formats: Sequence[str]) -> l
     written = []
     for reporter in reporters:
         # Some formats (GitLab) are one file per kind of result; each is written atomically.
-        for filename, text in reporter.render_files(report).items():
+        for filename, content in reporter.encoded_files(report).items():
             target = output_dir / filename
-            _write_atomically(target, text)
+            _write_atomically(target, content)
             written.append(target)
     return written
 
 
-def _write_atomically(target: Path, text: str) -> None:
-    """Replace ``target`` with ``text`` in one step, leaving no temporary file behind."""
+def _write_atomically(target: Path, content: bytes) -> None:
+    """Replace ``target`` with ``content`` in one step, leaving no temporary file behind."""
     # The temporary file sits beside the target: os.replace is only atomic within one file system.
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     try:
         # os.open with 0o666 lets the umask decide the mode, as for any ordinary new file.
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with open(descriptor, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
+        # No fsync: the rename alone keeps readers from a half-written file, and forcing tens of
+        # megabytes to disk would only guard against a power cut, after which CI runs again.
+        with open(descriptor, "wb") as stream:
+            stream.write(content)
         os.replace(temporary, target)
     except OSError as exc:
         temporary.unlink(missing_ok=True)

@@ -34,3 +34,11 @@ class Reporter(ABC):
         overrides this, and its :meth:`render` returns the main one.
         """
         return {self.filename: self.render(report)}
+
+    def encoded_files(self, report: Report) -> dict[str, bytes]:
+        """Return :meth:`render_files` as UTF-8 bytes, the form that is written to disk.
+
+        A format whose serialiser makes bytes natively overrides this, so tens of megabytes
+        are not decoded into text only to be encoded again.
+        """
+        return {name: text.encode("utf-8") for name, text in self.render_files(report).items()}

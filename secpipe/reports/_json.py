@@ -19,8 +19,12 @@ class JsonReporter(Reporter):
 
     def render(self, report: Report) -> str:
         """Return the report as JSON, keys in model order, indented by two spaces."""
+        return self.encoded_files(report)[self.filename].decode("utf-8")
+
+    def encoded_files(self, report: Report) -> dict[str, bytes]:
+        """Return ``findings.json`` as UTF-8 bytes, straight from the native serialiser."""
         # Keys stay in model order (no sort_keys) so the file reads like the documented schema.
         # pydantic's own serialiser writes the same text as json.dumps(indent=2) in one native
         # pass; only numbers below 1e-4 are spelled without an exponent (0.00001, not 1e-05).
         with collector_paused():
-            return report.model_dump_json(indent=2) + "\n"
+            return {self.filename: report.__pydantic_serializer__.to_json(report, indent=2) + b"\n"}

@@ -99,16 +99,20 @@ class SarifReporter(Reporter):
 
     def render(self, report: Report) -> str:
         """Return the SARIF log for ``report`` as indented JSON."""
+        return self.encoded_files(report)[self.filename].decode("utf-8")
+
+    def encoded_files(self, report: Report) -> dict[str, bytes]:
+        """Return the SARIF log as UTF-8 bytes, straight from the native serialiser."""
         # One dict per finding and nothing cyclic: the cycle collector would only slow this.
         with collector_paused():
-            return self._render(report)
+            return {self.filename: self._render(report)}
 
-    def _render(self, report: Report) -> str:
+    def _render(self, report: Report) -> bytes:
         root_uri = _root_uri(report.root)
         runs = [_run(summary, report, root_uri) for summary in _summarise_tools(report)]
         log = {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": runs}
         # The native serialiser writes what json.dumps(indent=2) would, many times faster.
-        return to_json(log, indent=2).decode("utf-8") + "\n"
+        return to_json(log, indent=2) + b"\n"
 
 
 def _summarise_tools(report: Report) -> list[_ToolSummary]:

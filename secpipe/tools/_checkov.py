@@ -86,6 +86,7 @@ class CheckovAdapter(ToolAdapter):
     """Runs checkov over Dockerfiles (``dockerfile``) and manifests (``kubernetes``)."""
 
     name = "checkov"
+    slow_start = True
     extensions = frozenset({".yaml", ".yml", ".json"})
 
     def wants(self, path: str) -> bool:
@@ -93,7 +94,7 @@ class CheckovAdapter(ToolAdapter):
         return is_dockerfile(path) or super().wants(path)
 
     def run(self, context: ToolContext) -> ToolOutput:
-        """Run checkov once per framework and map its failed checks onto exact lines."""
+        """Run checkov once for every framework and map its failed checks onto exact lines."""
         # Split the files by framework; a file that vanished is skipped, not silently passed.
         output = ToolOutput()
         by_framework: dict[str, list[Path]] = defaultdict(list)
@@ -105,11 +106,10 @@ class CheckovAdapter(ToolAdapter):
             framework = "dockerfile" if is_dockerfile(path) else "kubernetes"
             by_framework[framework].append(absolute)
 
-        # Run and read each framework; the lines are looked up in the files themselves.
+        # One process for every framework: checkov's start-up costs more than its checks.
         lines = LineFinder()
-        for framework, files in sorted(by_framework.items()):
-            reports = self._run_framework(context, framework, files)
-            for report in reports:
+        if by_framework:
+            for report in self._run_checkov(context, dict(sorted(by_framework.items()))):
                 output.version = output.version or report.summary.checkov_version
                 output.skipped_files.extend(
                     f"{error}: checkov could not parse it"
@@ -122,17 +122,19 @@ class CheckovAdapter(ToolAdapter):
         output.skipped_files.extend(lines.problems)
         return output
 
-    def _run_framework(
-        self, context: ToolContext, framework: str, files: list[Path]
+    def _run_checkov(
+        self, context: ToolContext, by_framework: dict[str, list[Path]]
     ) -> list[_Report]:
         # Build the command: offline, compact JSON, only the checks secpipe has a severity for.
         options = context.options
         skip = set(options.skip) if isinstance(options, CheckovOptions) else set()
-        checks = [check for check in _CHECKS[framework] if check not in skip]
+        checks = [
+            check for framework in by_framework for check in _CHECKS[framework] if check not in skip
+        ]
         argv = [
             str(context.executable),
             "--framework",
-            framework,
+            *by_framework,
             "-o",
             "json",
             "--compact",
@@ -142,8 +144,9 @@ class CheckovAdapter(ToolAdapter):
             ",".join(checks),
             *options.args,
         ]
-        for path in files:
-            argv += ["-f", str(path)]
+        for files in by_framework.values():
+            for path in files:
+                argv += ["-f", str(path)]
         env = {**context.env, "BC_SKIP_MAPPING": "TRUE"}
 
         # Run it; exit 0 or 1 with a report that parses is the only proof it ran.

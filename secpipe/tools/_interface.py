@@ -49,6 +49,9 @@ class ToolAdapter(ABC):
     #: The tool's name in pipeline files and reports.
     name: ClassVar[str]
 
+    #: Whether the tool takes seconds to start: it then gets the next free slot before others.
+    slow_start: ClassVar[bool] = False
+
     #: File suffixes the tool scans (lower case, with the dot); empty means every file.
     extensions: ClassVar[frozenset[str]] = frozenset()
 

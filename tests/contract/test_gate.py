@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from secpipe._findings import ContractScore, GateStatus
 from secpipe._pipeline import ContractGate, Policy
 from secpipe._policy import GateResult, decide
 from secpipe._progress import SilentProgress
+from secpipe._slots import Slots
 from secpipe.contract import rules_table
 from secpipe.gates import GATES, GateContext
 
@@ -22,7 +22,7 @@ def _context(root: Path, settings: ContractGate, files: tuple[str, ...]) -> Gate
         settings=settings,
         files=files,
         progress=SilentProgress(),
-        limiter=threading.Semaphore(1),
+        limiter=Slots(1),
     )
 
 
