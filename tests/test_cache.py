@@ -19,6 +19,10 @@ from secpipe._errors import ToolError
 from secpipe._findings import Confidence, Package, Severity
 from secpipe._normalize import RawFinding
 from secpipe._pipeline import BanditOptions
+from secpipe._pipeline import SastGate as SastSettings
+from secpipe._progress import SilentProgress
+from secpipe._slots import Slots
+from secpipe.gates import GateContext
 from secpipe.gates._sast import SastGate
 from secpipe.tools import BanditAdapter, ToolContext, ToolOutput
 
@@ -154,9 +158,19 @@ def test_a_tool_error_is_never_cached(tmp_path: Path, tree: Path) -> None:
         env={},
     )
 
+    gate_context = GateContext(
+        root=tree,
+        stage="commit",
+        settings=SastSettings(),
+        files=("a.py",),
+        progress=SilentProgress(),
+        limiter=Slots(1),
+        cache=cache,
+    )
+
     for _ in range(2):
         with pytest.raises(ToolError):
-            SastGate()._run_adapter(_FailingBandit(), context, cache, "1.9.4")
+            SastGate()._run_adapter(_FailingBandit(), context, gate_context, "1.9.4", None)
 
     assert _FailingBandit.calls == 2
     assert not (tmp_path / "cache").exists()
