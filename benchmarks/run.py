@@ -1,6 +1,7 @@
 """Benchmark secpipe against running the same scanners by hand, and write BENCHMARKS.md.
 
     python benchmarks/run.py --size 20                 # a generated corpus of about 4x20 files
+    python benchmarks/run.py --size 10 --size 50       # several corpora, one section each
     python benchmarks/run.py --checkout PATH           # any checkout instead
 
 Measured in one run, side by side, on the same tree:
@@ -447,18 +448,29 @@ def _findings_count(out: Path) -> int:
 _OWN_WORK = ("parse tool output", "normalize", "judge", "reports")
 
 
-def write_markdown(target: Path, context: dict[str, Any]) -> None:
-    """Write BENCHMARKS.md from the measured figures (nothing here is typed by hand)."""
-    cold: Measure = context["cold"]
-    fill: Measure = context["fill"]
-    warm: Measure = context["warm"]
-    raw: list[Measure] = context["raw"]
-    asides: list[Measure] = context["asides"]
-    native = asides[0]
-    synth: dict[str, Any] = context["synthetic"]
+@dataclass
+class CorpusResult:
+    """Everything measured on one tree: secpipe cold and warm, and the raw tools."""
+
+    corpus: str
+    files: int
+    cold: Measure
+    fill: Measure
+    warm: Measure
+    raw: list[Measure]
+    asides: list[Measure]
+    findings: int
+    db_records: str
+
+
+_YES = {True: "met", False: "**not met**"}
+
+
+def _corpus_section(result: CorpusResult) -> tuple[str, list[tuple[str, str, str]]]:
+    """The Markdown section of one corpus, and its rows of the targets table."""
+    cold, warm, raw, asides = result.cold, result.warm, result.raw, result.asides
     raw_wall = sum(item.wall_s for item in raw)
     raw_cpu = sum(item.cpu_s for item in raw)
-    yes = {True: "met", False: "**not met**"}
 
     # secpipe's CPU time split: its own work, its own checks, and the rest of its process.
     phases = cold.phases or {}
@@ -475,53 +487,88 @@ def write_markdown(target: Path, context: dict[str, Any]) -> None:
         f"| the secpipe process in all | {process:.3f} | |",
         f"| the scanners it ran (children) | {max(0.0, cold.cpu_s - process):.3f} | |",
     ]
-
     rows = [
         f"| {item.label} | {item.wall_s:.2f} | {item.cpu_s:.2f} | {item.maxrss_mb:.0f} | "
         f"{item.exit_code} |"
-        for item in [cold, *raw, *asides, fill, warm]
+        for item in [cold, *raw, *asides, result.fill, warm]
     ]
-    ratio_full = cold.wall_s / raw_wall if raw_wall else float("nan")
+
     # The raw tools run the way secpipe runs them, still one after another.
     semgrep_raw = next(item for item in raw if item.label == "raw semgrep")
-    native_sum = raw_wall - semgrep_raw.wall_s + native.wall_s
+    native_sum = raw_wall - semgrep_raw.wall_s + asides[0].wall_s
     if len(asides) > 1:
         checkov_apart = sum(item.wall_s for item in raw if item.label.startswith("raw checkov"))
         native_sum += asides[1].wall_s - checkov_apart
     ratio_native = cold.wall_s / native_sum if native_sum else float("nan")
+    ratio_full = cold.wall_s / raw_wall if raw_wall else float("nan")
     ratio_warm = warm.wall_s / cold.wall_s if cold.wall_s else float("nan")
-    version_s, validate_s = context["version_s"], context["validate_s"]
-    target_rows = [
+
+    name = result.corpus
+    targets = [
         (
-            "full run wall ≤ 0.6 x raw sequential sum (2 cores)",
+            f"full run wall ≤ 0.6 x raw sequential sum (2 cores), {name}",
             f"{ratio_full:.2f} x ({cold.wall_s:.2f} s vs {raw_wall:.2f} s)",
-            yes[ratio_full <= 0.6],
+            _YES[ratio_full <= 0.6],
         ),
         (
-            "secpipe's own work (parsing, normalizing, dedup, policy, reports) ≤ 5 % of the total",
+            "secpipe's own work (parsing, normalizing, dedup, policy, reports) ≤ 5 % of the "
+            f"total, {name}",
             f"{own_share:.1%} of CPU ({own_work:.2f} s of {cold.cpu_s:.2f} s); "
             f"{with_start:.1%} with start-up and orchestration",
-            yes[own_share <= 0.05],
+            _YES[own_share <= 0.05],
         ),
+        (
+            f"warm re-run ≤ 10 % of the cold run, {name}",
+            f"{ratio_warm:.1%} ({warm.wall_s:.2f} s vs {cold.wall_s:.2f} s)",
+            _YES[ratio_warm <= 0.10],
+        ),
+    ]
+    text = f"""## Corpus: {name} ({result.files} files)
+
+| run | wall s | CPU s | peak MB | exit |
+|---|---:|---:|---:|---:|
+{chr(10).join(rows)}
+| raw tools, sequential sum | {raw_wall:.2f} | {raw_cpu:.2f} | | |
+
+secpipe found {result.findings} findings (exit 1: policy violated, the corpus is full of planted
+weaknesses); the offline audit read {result.db_records}. Had the raw tools been run the way
+secpipe runs them (the two rows "not in the sum"), still one after another, their sum would be
+{native_sum:.2f} s and the full run {ratio_native:.2f} x of it: that part of the gain is running
+the tools side by side.
+
+Where the cold run's CPU time goes (`SECPIPE_TIMINGS`, thread CPU time of each phase; the
+start-up row is the secpipe process's CPU time less the phases):
+
+| phase | CPU s | counted as |
+|---|---:|---|
+{chr(10).join(phase_rows)}
+"""
+    return text, targets
+
+
+def write_markdown(target: Path, context: dict[str, Any]) -> None:
+    """Write BENCHMARKS.md from the measured figures (nothing here is typed by hand)."""
+    results: list[CorpusResult] = context["results"]
+    synth: dict[str, Any] = context["synthetic"]
+    sections = [_corpus_section(result) for result in results]
+    version_s, validate_s = context["version_s"], context["validate_s"]
+    target_rows = [row for _, rows in sections for row in rows]
+    target_rows += [
         (
             "100,000 findings → normalize, dedup, judge, SARIF + JSON ≤ 3 s",
             f"{synth['seconds']:.2f} s ({synth['count']} findings)",
-            yes[synth["seconds"] <= 3.0],
+            _YES[synth["seconds"] <= 3.0],
         ),
         (
             "memory follows the findings",
             f"{synth['peak_mb']:.0f} MB peak, {synth['baseline_mb']:.0f} MB before the findings",
             "see below",
         ),
-        (
-            "warm re-run ≤ 10 % of the cold run",
-            f"{ratio_warm:.1%} ({warm.wall_s:.2f} s vs {cold.wall_s:.2f} s)",
-            yes[ratio_warm <= 0.10],
-        ),
-        ("`secpipe --version` ≤ 0.3 s", f"{version_s:.3f} s", yes[version_s <= 0.3]),
-        ("`secpipe validate` ≤ 0.3 s", f"{validate_s:.3f} s", yes[validate_s <= 0.3]),
+        ("`secpipe --version` ≤ 0.3 s", f"{version_s:.3f} s", _YES[version_s <= 0.3]),
+        ("`secpipe validate` ≤ 0.3 s", f"{validate_s:.3f} s", _YES[validate_s <= 0.3]),
     ]
     targets = "\n".join(f"| {name} | {value} | {verdict} |" for name, value, verdict in target_rows)
+    corpora = "\n".join(text for text, _ in sections)
     text = f"""# Benchmarks
 
 Measured by `benchmarks/run.py` (see its docstring for how each figure is taken). Re-run with:
@@ -531,69 +578,48 @@ Measured by `benchmarks/run.py` (see its docstring for how each figure is taken)
 ```
 
 - Machine: {context["machine"]}
-- Corpus: {context["corpus"]} ({context["files"]} files)
 - Scanners: {", ".join(context["versions"])}
 - Dependency audit: offline, `SECPIPE_ADVISORY_DB=../shared/advisory-db`
 - Date: {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
-## Runs (one harness run, side by side)
+## How to read the runs
 
-Each figure is the median of {context["repeat"]} rounds that alternate secpipe and the raw tools
-(the fill-cache run is one run). Peak memory is the largest single process of each command's tree
-(`ru_maxrss` from `wait4`). The CPU column includes a small wrapper interpreter per row (about
-0.03 s).
+Each figure is the median of {context["repeat"]} rounds that alternate secpipe cold, the raw tools
+and secpipe warm (the fill-cache run, first, is one run). Peak memory is the largest single
+process of each command's tree (`ru_maxrss` from `wait4`). The CPU column includes a small
+wrapper interpreter per row (about 0.03 s).
 
-| run | wall s | CPU s | peak MB | exit |
-|---|---:|---:|---:|---:|
-{chr(10).join(rows)}
-| raw tools, sequential sum | {raw_wall:.2f} | {raw_cpu:.2f} | | |
-
-(a) is `secpipe run --no-cache` with every gate of the default pipeline (findings:
-{context["cold_findings"]}); (b) the "raw" rows run semgrep (secpipe's rules, `semgrep scan` as
-its documentation shows), bandit, detect-secrets and checkov (once for the Dockerfiles, once for
-the Kubernetes manifests, with the checks secpipe enables and `--skip-download`) by hand on the
-same files, one after another; (c) "fill cache" is the first run with the result cache, "warm"
-the re-run on the unchanged tree. Exit 1 means policy violated (the corpus is full of planted
-weaknesses), not a failure.
+(a) is `secpipe run --no-cache` with every gate of the default pipeline; (b) the "raw" rows run
+semgrep (secpipe's rules, `semgrep scan` as its documentation shows), bandit, detect-secrets and
+checkov (once for the Dockerfiles, once for the Kubernetes manifests, with the checks secpipe
+enables and `--skip-download`) by hand on the same files, one after another; (c) "fill cache" is
+the first run with the result cache, "warm" the re-run on the unchanged tree.
 
 secpipe runs semgrep through its compiled front end (`semgrep scan --experimental`: the same
-engine, rules and findings, without the Python command line's start-up); the row "raw semgrep
---experimental" runs exactly that by hand and is not in the sum. secpipe also starts checkov once
-for the container and kubernetes gates, with every framework in one process
-(`secpipe/_shared.py`); the row "raw checkov, both frameworks in one run" does that by hand and is
-not in the sum either. Had the raw tools been run that way too, one after another, their sum
-would be {native_sum:.2f} s and the full run {ratio_native:.2f} x of it: that part of the gain is
-running the tools side by side.
+engine, rules and findings, without the Python command line's start-up), and starts checkov once
+for the container and kubernetes gates with every framework in one process
+(`secpipe/_shared.py`). The rows "raw semgrep --experimental" and "raw checkov, both frameworks
+in one run" do exactly that by hand; they are not in the sum.
 
 Work with no raw counterpart, done by secpipe in (a) and left out of the raw sum rather than
-given an invented equivalent:
+given an invented equivalent: the offline dependency audit (pip-audit needs the network), the
+contract audit (OpenAPI, scored) and secpipe's own Dockerfile checks. So (a) does more work than
+(b); the ratios still compare it with (b) alone.
 
-| secpipe's own checks | raw counterpart |
-|---|---|
-| offline dependency audit ({context["db_records"]}) | none (pip-audit needs the network) |
-| contract audit (OpenAPI, scored) | none |
-| Dockerfile checks (`dockerfile` tool, beside checkov) | none |
+A warm re-run costs a fixed start (interpreter, imports, reading the pipeline, hashing the
+inputs) of roughly half a second on this machine, whatever the size of the tree: on a small tree
+that fixed cost is a larger share of a short cold run, which is why the corpora differ in size.
 
-So (a) does more work than (b); the ratio below still compares it with (b) alone.
-
-## Where the cold run's CPU time goes
-
-From `SECPIPE_TIMINGS` (thread CPU time of each phase, `secpipe/_timings.py`); the start-up row
-is the secpipe process's CPU time less the phases.
-
-| phase | CPU s | counted as |
-|---|---:|---|
-{chr(10).join(phase_rows)}
-
+{corpora}
 ## Targets
 
 | target | measured | |
 |---|---|---|
 {targets}
 
-The synthetic run breaks its {synth["seconds"]:.2f} s into: {synth["steps"]}. The findings are
-made in memory, so no tool's raw output is involved; the peak is the findings, the report models
-and the written reports.
+The synthetic run (median of {context["repeat"]}) breaks its {synth["seconds"]:.2f} s into:
+{synth["steps"]}. The findings are made in memory, so no tool's raw output is involved; the peak
+is the findings, the report models and the written reports.
 """
     target.write_text(text + _kept_sections(target), encoding="utf-8")
 
@@ -623,10 +649,48 @@ def _startup(argv: list[str], env: dict[str, str]) -> float:
     return best
 
 
+def measure_corpus(
+    corpus: str, root: Path, workdir: Path, env: dict[str, str], repeat: int
+) -> CorpusResult:
+    """Measure secpipe cold and warm and the raw tools on one tree, in alternating rounds."""
+    print(f"benchmarking {root}", file=sys.stderr)
+    workdir.mkdir(parents=True, exist_ok=True)
+    cache_env = {**env, "SECPIPE_RESULT_CACHE": str(workdir / "cache")}
+
+    # The rounds alternate secpipe cold, the raw tools and secpipe warm, so a slow spell of a
+    # shared machine falls on every side; each figure is the median of its rounds.
+    fill = secpipe_run("(c) secpipe, fill cache", root, workdir / "fill", cache_env)
+    colds, raws, asides, warms = [], [], [], []
+    for number in range(repeat):
+        print(f"round {number + 1} of {repeat}", file=sys.stderr)
+        label = "(a) secpipe, cold (--no-cache)"
+        colds.append(secpipe_run(label, root, workdir / "cold", env, "--no-cache"))
+        measured, beside = raw_tools(root, workdir, env)
+        raws.append(measured)
+        asides.append(beside)
+        warms.append(secpipe_run("(c) secpipe, warm re-run", root, workdir / "warm", cache_env))
+    return CorpusResult(
+        corpus=corpus,
+        files=len(_paths.list_files(root)),
+        cold=median(colds),
+        fill=fill,
+        warm=median(warms),
+        raw=[median(list(runs)) for runs in zip(*raws, strict=True)],
+        asides=[median(list(runs)) for runs in zip(*asides, strict=True)],
+        findings=_findings_count(workdir / "cold"),
+        db_records=_offline_records(workdir / "cold"),
+    )
+
+
 def main() -> int:
-    """Generate (or take) the tree, measure everything, write BENCHMARKS.md."""
+    """Generate (or take) the trees, measure everything, write BENCHMARKS.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=20, help="files per language (default 20)")
+    parser.add_argument(
+        "--size",
+        type=int,
+        action="append",
+        help="files per language of a generated corpus; repeat for several (default 20)",
+    )
     parser.add_argument("--checkout", type=Path, help="benchmark this folder instead")
     parser.add_argument("--findings", type=int, default=100_000, help="synthetic findings")
     parser.add_argument("--output", type=Path, default=REPO / "BENCHMARKS.md")
@@ -634,71 +698,47 @@ def main() -> int:
         "--repeat", type=int, default=3, help="rounds of every run; medians are reported (3)"
     )
     args = parser.parse_args()
+    repeat = max(1, args.repeat)
 
     # secpipe's modules byte-compiled, as an installed package is: start-up is measured as users
     # meet it, even where PYTHONDONTWRITEBYTECODE is set.
     compileall.compile_dir(REPO / "secpipe", quiet=1)
 
-    # Everything happens in one scratch folder: the corpus, the reports and a private cache.
+    # Everything happens in one scratch folder: the corpora, the reports and private caches.
     workdir = Path(tempfile.mkdtemp(prefix="secpipe-bench-"))
     env = _envs.scanner_env(
         {
             "SECPIPE_ADVISORY_DB": str((REPO / "../shared/advisory-db").resolve()),
-            "SECPIPE_RESULT_CACHE": str(workdir / "cache"),
             "PYTHONPATH": str(REPO),
         }
     )
+    trees: list[tuple[str, Path]] = []
     if args.checkout is not None:
-        root = args.checkout.resolve()
-        corpus = f"checkout {args.checkout}"
-    else:
-        root = workdir / "corpus"
-        generate(root, args.size)
-        corpus = f"generated, --size {args.size}"
-    print(f"benchmarking {root}", file=sys.stderr)
+        trees.append((f"checkout {args.checkout}", args.checkout.resolve()))
+    for size in args.size or ([] if args.checkout is not None else [20]):
+        root = workdir / f"corpus-{size}"
+        generate(root, size)
+        trees.append((f"generated, --size {size}", root))
 
     try:
-        # (d) reports its own peak memory from inside its process.
-        synth = synthetic(args.findings, workdir, env)
-        # The rounds alternate secpipe and the raw tools, so a slow spell of a shared machine
-        # falls on both sides; each figure is the median of its rounds.
-        colds, raws, asides = [], [], []
-        for number in range(max(1, args.repeat)):
-            print(f"round {number + 1} of {args.repeat}", file=sys.stderr)
-            label = "(a) secpipe, cold (--no-cache)"
-            colds.append(secpipe_run(label, root, workdir / "cold", env, "--no-cache"))
-            measured, beside = raw_tools(root, workdir, env)
-            raws.append(measured)
-            asides.append(beside)
-        cold = median(colds)
-        raw = [median(list(runs)) for runs in zip(*raws, strict=True)]
-        beside_tools = [median(list(runs)) for runs in zip(*asides, strict=True)]
-        fill = secpipe_run("(c) secpipe, fill cache", root, workdir / "fill", env)
-        warm = median(
-            [
-                secpipe_run("(c) secpipe, warm re-run", root, workdir / "warm", env)
-                for _ in range(max(1, args.repeat))
-            ]
-        )
+        # (d) reports its own peak memory from inside its process; the median of the rounds.
+        runs = [synthetic(args.findings, workdir, env) for _ in range(repeat)]
+        synth = sorted(runs, key=lambda run: float(run["seconds"]))[len(runs) // 2]
+        results = [
+            measure_corpus(corpus, root, workdir / f"run-{index}", env, repeat)
+            for index, (corpus, root) in enumerate(trees)
+        ]
         secpipe = [sys.executable, "-m", "secpipe"]
         context = {
             "command": " ".join(["python", "benchmarks/run.py", *sys.argv[1:]]),
             "machine": _machine(),
-            "corpus": corpus,
-            "files": len(_paths.list_files(root)),
             "versions": [
                 f"{tool} {_envs.resolve(tool).version}"
                 for tool in ("semgrep", "bandit", "detect-secrets", "checkov")
             ],
-            "cold": cold,
-            "fill": fill,
-            "warm": warm,
-            "raw": raw,
-            "asides": beside_tools,
-            "repeat": max(1, args.repeat),
+            "results": results,
+            "repeat": repeat,
             "synthetic": synth,
-            "cold_findings": _findings_count(workdir / "cold"),
-            "db_records": _offline_records(workdir / "cold"),
             "version_s": _startup([*secpipe, "--version"], env),
             "validate_s": _startup(
                 [*secpipe, "validate", str(REPO / "pipelines" / "default.yml")], env

@@ -8,66 +8,32 @@ waivers) make changed copies with ``model_copy(update=...)``.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from secpipe._scales import Confidence, FindingStatus, GateStatus, Severity
+
+__all__ = [
+    "FINDINGS_SCHEMA_VERSION",
+    "Advisory",
+    "Confidence",
+    "ContractScore",
+    "Finding",
+    "FindingStatus",
+    "GateRun",
+    "GateStatus",
+    "ImageLocation",
+    "Package",
+    "Report",
+    "ScoreDeduction",
+    "Severity",
+    "ToolRun",
+    "Violation",
+]
+
 #: The version of the ``findings.json`` layout; bumped only on incompatible changes.
 FINDINGS_SCHEMA_VERSION = "1.0"
-
-
-class Severity(StrEnum):
-    """The one severity scale; every tool's own levels are mapped onto it."""
-
-    CRITICAL = "critical"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-    INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        """Order for comparisons: ``critical`` is 4, ``info`` is 0."""
-        return _SEVERITY_RANK[self]
-
-    def at_least(self, threshold: Severity) -> bool:
-        """Whether this severity is as bad as ``threshold`` or worse."""
-        return self.rank >= threshold.rank
-
-
-_SEVERITY_RANK = {
-    Severity.INFO: 0,
-    Severity.LOW: 1,
-    Severity.MEDIUM: 2,
-    Severity.HIGH: 3,
-    Severity.CRITICAL: 4,
-}
-
-
-class Confidence(StrEnum):
-    """How sure the tool is that a finding is real."""
-
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-
-
-class FindingStatus(StrEnum):
-    """Whether a finding is new, already in the baseline, or waived."""
-
-    NEW = "new"
-    BASELINE = "baseline"
-    WAIVED = "waived"
-
-
-class GateStatus(StrEnum):
-    """The outcome of one gate (or of one tool inside it)."""
-
-    PASSED = "passed"
-    FAILED = "failed"
-    ERROR = "error"
-    SKIPPED = "skipped"
 
 
 class _Frozen(BaseModel):

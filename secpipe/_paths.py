@@ -123,8 +123,15 @@ def to_repo_relative(reported: str, root: Path, tool_cwd: Path | None = None) ->
     report root-relative paths with a leading slash), absolute paths and paths relative to the
     tool's working directory.
     """
-    root = root.resolve()
     text = reported.replace("\\", "/")
+
+    # Most tools already report clean root-relative paths: no file system call for those.
+    if tool_cwd is None and text and not text.startswith("/"):
+        clean = os.path.normpath(text)
+        if clean == text and clean != "." and clean.split("/", 1)[0] != "..":
+            return clean
+
+    root = root.resolve()
     candidate = Path(text)
     if candidate.is_absolute():
         resolved = Path(os.path.normpath(candidate))

@@ -24,7 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from secpipe._errors import PipelineError
-from secpipe._findings import Severity
+from secpipe._scales import Severity
 from secpipe._yamlpos import PathKey, PositionedDocument, YamlSyntaxError, load_document
 
 #: The pipeline file looked for at the scanned root when ``--pipeline`` is not given.

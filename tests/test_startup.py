@@ -51,6 +51,8 @@ def test_validate_imports_neither_the_scanners_nor_the_advisories() -> None:
     assert {"secpipe.tools", "secpipe.advisories", "secpipe.gates", "urllib.request"}.isdisjoint(
         modules
     )
+    # The findings models (a dozen pydantic classes to build) are not needed to read a pipeline.
+    assert "secpipe._findings" not in modules
 
 
 def test_the_advisories_command_names_the_variable_the_gate_reads() -> None:

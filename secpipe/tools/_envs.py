@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import IO, Literal, NamedTuple
 
 import platformdirs
-from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from secpipe._errors import InvalidInputError, SecpipeError, ToolError
@@ -405,6 +404,9 @@ def _prepare_cache(root: Path) -> None:
 @contextmanager
 def _build_lock(root: Path, spec: _EnvSpec, say: Callable[[str], None]) -> Iterator[None]:
     """Hold the per-environment file lock, telling the user when another process has it."""
+    # Imported here: only installing takes the lock, and every run imports this module.
+    from filelock import FileLock, Timeout
+
     lock = FileLock(str(root / "envs" / f"{spec.name}.lock"))
     try:
         lock.acquire(timeout=0)
