@@ -28,6 +28,8 @@ import json
 import logging
 import os
 import tempfile
+import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,8 +55,8 @@ FORMAT_VERSION = 1
 #: checks and options, its config files and the files it reads.
 CACHEABLE_TOOLS = frozenset({"semgrep", "bandit", "detect-secrets", "checkov"})
 
-#: Bytes read at a time when hashing a file.
-_CHUNK = 1 << 20
+#: How old a file's modification time must be before its digest is reused within a run.
+_SETTLED_NS = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,28 @@ class ResultCache:
     def __init__(self, folder: Path) -> None:
         """Use ``folder`` (created on the first store)."""
         self.folder = folder
+        # Several tools read the same files (semgrep, bandit and detect-secrets all read the
+        # Python sources): each file is hashed once while its size and time stay the same.
+        self._digests: dict[tuple[str, int, int], str] = {}
+        self._digests_lock = threading.Lock()
+        # A file written in the last moments before this run could be written again within the
+        # same tick of the file system's clock, same size, unnoticed: such files are never
+        # remembered, only hashed (git treats its index the same way).
+        self._settled_before_ns = time.time_ns() - _SETTLED_NS
+
+    def _file_digest(self, path: Path) -> str:
+        """``file_digest`` of ``path``, remembered while the file's size and time are unchanged."""
+        status = path.stat()
+        if status.st_mtime_ns >= self._settled_before_ns:
+            return file_digest(path)
+        seen = (str(path), status.st_size, status.st_mtime_ns)
+        with self._digests_lock:
+            known = self._digests.get(seen)
+        if known is None:
+            known = file_digest(path)
+            with self._digests_lock:
+                self._digests[seen] = known
+        return known
 
     def key(
         self,
@@ -106,7 +130,7 @@ class ResultCache:
                 "options": options,
                 "config": [[str(path), _tree_digest(path)] for path in config_files],
                 "root": str(root),
-                "files": [[name, file_digest(root / name)] for name in files],
+                "files": [[name, self._file_digest(root / name)] for name in files],
             }
         except OSError as error:
             logger.debug("not caching %s: cannot read an input: %s", tool, error)
@@ -142,7 +166,7 @@ class ResultCache:
                 "code": [[str(path), _code_digest(path)] for path in sources],
                 "settings": settings,
                 "root": str(root),
-                "files": [[name, file_digest(root / name)] for name in files],
+                "files": [[name, self._file_digest(root / name)] for name in files],
                 "data": [[str(path), listing_digest(path)] for path in data],
                 "inputs": inputs,
             }
@@ -217,11 +241,8 @@ def default_folder(cache_root: Path) -> Path:
 
 def file_digest(path: Path) -> str:
     """The sha256 of a file's bytes (hex)."""
-    digest = hashlib.sha256()
     with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def listing_digest(path: Path) -> str:

@@ -125,11 +125,15 @@ def to_repo_relative(reported: str, root: Path, tool_cwd: Path | None = None) ->
     """
     text = reported.replace("\\", "/")
 
-    # Most tools already report clean root-relative paths: no file system call for those.
-    if tool_cwd is None and text and not text.startswith("/"):
-        clean = os.path.normpath(text)
-        if clean == text and clean != "." and clean.split("/", 1)[0] != "..":
-            return clean
+    # Most tools report clean paths relative to the root ("src/a.py", "./src/a.py") or
+    # absolute ones under the root as given: no file system call for those.
+    if tool_cwd is None:
+        plain = text.removeprefix(f"{root}/") if text.startswith("/") else text
+        while plain.startswith("./"):
+            plain = plain[2:]
+        inside = plain not in ("", ".") and plain.split("/", 1)[0] not in ("", "..")
+        if inside and os.path.normpath(plain) == plain:
+            return plain
 
     root = root.resolve()
     candidate = Path(text)

@@ -55,7 +55,7 @@ class AdvisoryDatabaseError(SecpipeError):
 
 # The raw OSV shape: only the fields secpipe reads; numbers YAML parsed are taken as text.
 class _Raw(BaseModel):
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, defer_build=True)
 
 
 class _RawPackage(_Raw):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import MappingProxyType
 
@@ -88,13 +89,22 @@ def write_reports(report: Report, output_dir: Path, formats: Sequence[str]) -> l
         ) from exc
 
     # findings.json goes first, so the complete record exists even if a later format fails.
-    written = []
-    for reporter in reporters:
-        # Some formats (GitLab) are one file per kind of result; each is written atomically.
-        for filename, content in reporter.encoded_files(report).items():
-            target = output_dir / filename
-            _write_atomically(target, content)
-            written.append(target)
+    # A writer thread puts each file on disk while the next format is rendered: writing tens of
+    # megabytes leaves the interpreter free for the rendering.
+    written: list[Path] = []
+    pending: list[Future[None]] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-writer") as writer:
+        try:
+            for reporter in reporters:
+                # Some formats (GitLab) are one file per kind of result; each is atomic.
+                for filename, content in reporter.encoded_files(report).items():
+                    target = output_dir / filename
+                    pending.append(writer.submit(_write_atomically, target, content))
+                    written.append(target)
+        finally:
+            # Every file handed to the writer is on disk (or failed) before this returns.
+            for future in pending:
+                future.result()
     return written
 
 

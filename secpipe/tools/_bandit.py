@@ -65,12 +65,12 @@ _SUCCESS_CODES = frozenset({0, 1})
 
 
 class _Cwe(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     id: int = 0
 
 
 class _Result(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     filename: str
     test_id: str
     test_name: str
@@ -84,24 +84,24 @@ class _Result(BaseModel):
 
 
 class _Error(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     filename: str
     reason: str
 
 
 class _Totals(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     nosec: int = 0
     skipped_tests: int = 0
 
 
 class _Metrics(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     totals: _Totals = Field(default_factory=_Totals, alias="_totals")
 
 
 class _Report(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     results: list[_Result]
     errors: list[_Error] = []
     metrics: _Metrics = Field(default_factory=_Metrics)

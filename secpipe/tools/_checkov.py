@@ -47,13 +47,13 @@ _CHECKS = {"dockerfile": DOCKERFILE_CHECKS, "kubernetes": KUBERNETES_CHECKS}
 
 
 class _CheckResult(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     evaluated_keys: list[str] = []
 
 
 class _Failed(BaseModel):
     # code_block is deliberately not a field: it can quote secrets verbatim.
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     check_id: str
     check_name: str
     file_abs_path: str
@@ -64,19 +64,19 @@ class _Failed(BaseModel):
 
 
 class _Results(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     failed_checks: list[_Failed] = []
     parsing_errors: list[str] = []
 
 
 class _Summary(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     parsing_errors: int = 0
     checkov_version: str | None = None
 
 
 class _Report(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     check_type: str
     results: _Results = Field(default_factory=_Results)
     summary: _Summary = Field(default_factory=_Summary)

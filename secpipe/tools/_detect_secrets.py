@@ -148,7 +148,7 @@ _MAX_KEY_LINES = 200
 
 
 class _Result(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     type: str
     filename: str
     hashed_secret: str
@@ -156,7 +156,7 @@ class _Result(BaseModel):
 
 
 class _Report(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     version: str | None = None
     results: dict[str, list[_Result]]
 

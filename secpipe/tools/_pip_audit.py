@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 
 class _Vuln(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     id: str
     fix_versions: list[str] = []
     aliases: list[str] = []
@@ -48,7 +48,7 @@ class _Vuln(BaseModel):
 
 
 class _Dependency(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     name: str
     version: str | None = None
     vulns: list[_Vuln] = []
@@ -56,7 +56,7 @@ class _Dependency(BaseModel):
 
 
 class _Report(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     dependencies: list[_Dependency]
 
 

@@ -74,19 +74,19 @@ SOURCE_SUFFIXES = frozenset(
 
 
 class _Position(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     line: int
 
 
 class _Extra(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     message: str = ""
     severity: str = "WARNING"
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
 class _Result(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     check_id: str
     path: str
     start: _Position
@@ -95,7 +95,7 @@ class _Result(BaseModel):
 
 
 class _Error(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     level: str = "error"
     type: Any = None
     message: str = ""
@@ -103,7 +103,7 @@ class _Error(BaseModel):
 
 
 class _Report(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     version: str | None = None
     results: list[_Result]
     errors: list[_Error] = Field(default_factory=list)
