@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from secpipe._findings import Finding, GateStatus, ImageLocation, ToolRun
 from secpipe._normalize import RawFinding, normalize
@@ -28,9 +29,7 @@ from secpipe.advisories import AdvisoryDatabase, AdvisoryDatabaseError, load_dat
 from secpipe.gates._dependencies import advisory_database
 from secpipe.gates._interface import GateContext, GateOutcome, ToolGate
 from secpipe.images import DockerfileError, check_dockerfile, is_dockerfile
-from secpipe.images._archive import ImageContents, ImageError, read_archive
 from secpipe.images._dockerfile_checks import TOOL as DOCKERFILE_TOOL
-from secpipe.images._engine import read_engine_image
 from secpipe.images._image_checks import (
     PACKAGES_TOOL,
     ImageFinding,
@@ -40,6 +39,9 @@ from secpipe.images._image_checks import (
 from secpipe.images._image_checks import (
     TOOL as IMAGE_TOOL,
 )
+
+if TYPE_CHECKING:
+    from secpipe.images._archive import ImageContents
 
 _Located = dict[tuple[str, str, str], ImageLocation]
 
@@ -132,6 +134,10 @@ class ContainerGate(ToolGate):
             return []
         if not settings.images and not settings.image_archives:
             return []
+        # Imported here: reading images needs tar and e-mail header parsing, Dockerfiles do not.
+        from secpipe.images._archive import ImageError, read_archive
+        from secpipe.images._engine import read_engine_image
+
         started = time.monotonic()
 
         # Read every image; what cannot be read is named in the tool's error.

@@ -10,6 +10,7 @@ manifests are still scanned.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def find_manifests(root: Path, files: tuple[str, ...]) -> tuple[list[str], list[
     manifests: list[str] = []
     broken: list[str] = []
     for path in files:
-        if Path(path).suffix.lower() not in _YAML_SUFFIXES:
+        if os.path.splitext(path)[1].lower() not in _YAML_SUFFIXES:
             continue
         try:
             text = (root / path).read_text(encoding="utf-8")

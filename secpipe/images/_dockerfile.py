@@ -7,9 +7,9 @@ directives are skipped; a heredoc body (``RUN <<EOF`` … ``EOF``) belongs to it
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 #: Every instruction the Dockerfile reference knows.
 KEYWORDS = frozenset(
@@ -48,8 +48,9 @@ class Instruction:
 
 def is_dockerfile(path: str) -> bool:
     """Whether a repository path names a Dockerfile (``Dockerfile``, ``x.Dockerfile``…)."""
-    name = Path(path).name.lower()
-    if Path(name).suffix in _NOT_DOCKERFILES:
+    # os.path rather than pathlib: this runs for every file of the tree.
+    name = os.path.basename(path).lower()
+    if os.path.splitext(name)[1] in _NOT_DOCKERFILES:
         return False
     return (
         name in {"dockerfile", "containerfile"}

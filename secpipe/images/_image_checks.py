@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from secpipe._findings import ImageLocation, Severity
 from secpipe._normalize import RawFinding
 from secpipe._redact import KNOWN_SECRETS, mask
 from secpipe.advisories import AdvisoryDatabase, Dependency, find_matches, match_finding
-from secpipe.images._archive import ImageContents
 from secpipe.images._dockerfile_checks import SECRET_NAME, SECRET_VALUE, SENSITIVE_PORTS
+
+if TYPE_CHECKING:
+    from secpipe.images._archive import ImageContents
 
 #: The tool name of the config checks in reports.
 TOOL = "image"

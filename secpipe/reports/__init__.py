@@ -9,23 +9,27 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from importlib import import_module
 from pathlib import Path
-from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from secpipe._errors import InvalidInputError
 from secpipe._findings import Report
 from secpipe._timings import timed
-from secpipe.reports._annotations import AnnotationsReporter
-from secpipe.reports._codeclimate import CodeClimateReporter
-from secpipe.reports._gitlab import GitLabReporter
-from secpipe.reports._html import HtmlReporter
 from secpipe.reports._interface import Reporter
-from secpipe.reports._json import JsonReporter
-from secpipe.reports._junit import JUnitReporter
-from secpipe.reports._markdown import MarkdownReporter
-from secpipe.reports._sarif import SarifReporter
+
+if TYPE_CHECKING:
+    from secpipe.reports._annotations import AnnotationsReporter
+    from secpipe.reports._codeclimate import CodeClimateReporter
+    from secpipe.reports._gitlab import GitLabReporter
+    from secpipe.reports._html import HtmlReporter
+    from secpipe.reports._json import JsonReporter
+    from secpipe.reports._junit import JUnitReporter
+    from secpipe.reports._markdown import MarkdownReporter
+    from secpipe.reports._sarif import SarifReporter
 
 __all__ = [
     "FORMATS",
@@ -43,24 +47,60 @@ __all__ = [
 
 # TODO: load third-party reporters from an entry-point group once one is published; until then
 # the built-in formats are the only ones.
-#: Every known report format, by the name used on the command line.
-FORMATS: Mapping[str, Reporter] = MappingProxyType(
-    {
-        reporter.name: reporter
-        for reporter in (
-            JsonReporter(),
-            SarifReporter(),
-            MarkdownReporter(),
-            GitLabReporter(),
-            CodeClimateReporter(),
-            JUnitReporter(),
-            HtmlReporter(),
-            AnnotationsReporter(),
-        )
-    }
-)
+#: Every known report format: its name on the command line, its module and its reporter class.
+#: A run writes two or three formats; the others' modules are imported only when asked for.
+_REPORTERS = {
+    "json": ("_json", "JsonReporter"),
+    "sarif": ("_sarif", "SarifReporter"),
+    "markdown": ("_markdown", "MarkdownReporter"),
+    "gitlab": ("_gitlab", "GitLabReporter"),
+    "codeclimate": ("_codeclimate", "CodeClimateReporter"),
+    "junit": ("_junit", "JUnitReporter"),
+    "html": ("_html", "HtmlReporter"),
+    "annotations": ("_annotations", "AnnotationsReporter"),
+}
 
-_ALWAYS = JsonReporter.name
+
+def _reporter_class(module: str, name: str) -> type[Reporter]:
+    reporter: type[Reporter] = getattr(import_module(f"secpipe.reports.{module}"), name)
+    return reporter
+
+
+class _Formats(Mapping[str, Reporter]):
+    """Every known format by name; each reporter is made (and its module imported) when used."""
+
+    def __init__(self) -> None:
+        self._made: dict[str, Reporter] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> Reporter:
+        if name not in _REPORTERS:
+            raise KeyError(name)
+        with self._lock:
+            if name not in self._made:
+                self._made[name] = _reporter_class(*_REPORTERS[name])()
+            return self._made[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_REPORTERS)
+
+    def __len__(self) -> int:
+        return len(_REPORTERS)
+
+
+#: Every known report format, by the name used on the command line.
+FORMATS: Mapping[str, Reporter] = _Formats()
+
+
+def __getattr__(name: str) -> type[Reporter]:
+    # The reporter classes, imported from their modules on first use.
+    for module, class_name in _REPORTERS.values():
+        if class_name == name:
+            return _reporter_class(module, class_name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_ALWAYS = "json"
 
 
 @timed("reports")

@@ -8,6 +8,7 @@ decides pass or fail; that is the policy's job.
 from __future__ import annotations
 
 import json
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -59,8 +60,8 @@ class ToolAdapter(ABC):
         """Whether this tool should be given ``path``."""
         if not self.extensions:
             return True
-        suffix = Path(path).suffix.lower()
-        return suffix in self.extensions
+        # os.path rather than pathlib: this runs for every file of the tree and every tool.
+        return os.path.splitext(path)[1].lower() in self.extensions
 
     @abstractmethod
     def run(self, context: ToolContext) -> ToolOutput:
