@@ -625,7 +625,7 @@ is the findings, the report models and the written reports.
 
 
 #: Sections of BENCHMARKS.md written by other harnesses (``benchmarks/contract.py``): kept as is.
-_KEPT_HEADINGS = ("## Contract audit",)
+_KEPT_HEADINGS = ("## Contract audit", "## Variance on this machine")
 
 
 def _kept_sections(target: Path) -> str:
