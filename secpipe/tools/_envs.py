@@ -30,6 +30,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -390,10 +391,11 @@ def _prepare_cache(root: Path) -> None:
     try:
         for folder in (root / "envs", root / "logs"):
             folder.mkdir(parents=True, exist_ok=True)
-        # Being root or on a read-only mount makes permission bits lie, so try a real write.
-        probe = root / "envs" / f".write-test-{os.getpid()}"
-        probe.touch()
-        probe.unlink()
+        # Being root or on a read-only mount makes permission bits lie, so try a real write;
+        # a name of its own, since several gates of one run may install tools at once.
+        handle, probe = tempfile.mkstemp(dir=root / "envs", prefix=".write-test-")
+        os.close(handle)
+        os.unlink(probe)
     except OSError as exc:
         raise InvalidInputError(
             f"cannot write to the secpipe cache {root} ({exc.strerror or exc}); "

@@ -2,16 +2,18 @@
 
 Usage::
 
-    python -m secpipe.tools._lockgen [--latest] [--output PATH] [TOOL[==VERSION] ...]
+    python -m secpipe.tools._lockgen [--latest] [--python PATH] [--output PATH] [TOOL[==VER] ...]
 
 Each named tool (by default every tool in the current lock) is resolved by pip in a fresh virtual
-environment made by the running Python, and the resulting pins are installed there exactly as
-secpipe installs them for users. Its lock entry is that pin list (checked against ``pip freeze``
-and a ``--version`` run), the tool's console scripts, and the sha256 of the tool's own
-distribution file. The version is the one given as
-``TOOL==VERSION``, else the one already locked, else (or with ``--latest``) the newest release
-that installs. No timestamps are written, so regenerating an unchanged lock changes no byte and
-CI caches keyed on the lock's hash stay valid.
+environment made by the running Python, or by ``--python``: give the oldest Python secpipe
+supports, since pip picks releases whose ``Requires-Python`` fits the resolving interpreter, and
+a pin that needs 3.11.5 does not install on Debian's 3.11.2. The resulting pins are installed
+there exactly as secpipe installs them for users. Its lock entry is that pin list (checked
+against ``pip freeze`` and a ``--version`` run), the tool's console scripts, and the sha256 of
+the tool's own distribution file. The version is the one given as ``TOOL==VERSION``, else the
+one already locked, else (or with ``--latest``) the newest release that installs. No timestamps
+are written, so regenerating an unchanged lock changes no byte and CI caches keyed on the lock's
+hash stay valid.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     """Regenerate the lock entries of the tools named on the command line; return an exit code."""
     args = _parser().parse_args(argv)
     try:
-        _regenerate(args.tools, output=args.output, latest=args.latest)
+        _regenerate(args.tools, output=args.output, latest=args.latest, base=args.python)
     except SecpipeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return int(exc.exit_code)
@@ -76,10 +78,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("tools", nargs="*", metavar="TOOL[==VERSION]")
     parser.add_argument("--latest", action="store_true", help="ignore the versions now locked")
     parser.add_argument("--output", type=Path, default=DEFAULT_LOCK_PATH, help="lock to write")
+    parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help="interpreter that makes the scratch environments (the oldest supported one)",
+    )
     return parser
 
 
-def _regenerate(requested: list[str], *, output: Path, latest: bool) -> None:
+def _regenerate(
+    requested: list[str], *, output: Path, latest: bool, base: str = sys.executable
+) -> None:
     """Install each requested tool in a scratch environment and rewrite its lock entry."""
     # Start from the current lock so that tools not named keep their entries.
     current = _read_lock(output)
@@ -87,7 +96,7 @@ def _regenerate(requested: list[str], *, output: Path, latest: bool) -> None:
     wanted = _wanted_versions(requested, entries, latest=latest)
 
     # Entries resolved on different Pythons would make one lock that fits none of them.
-    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    python = _run_step([base, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).strip()
     untouched = set(entries) - set(wanted)
     if current and current.python != python and untouched:
         raise ToolError(
@@ -98,7 +107,7 @@ def _regenerate(requested: list[str], *, output: Path, latest: bool) -> None:
     # One scratch environment per tool, exactly as secpipe will build them for users.
     for tool, version in wanted.items():
         print(f"locking {tool} {version or '(newest)'} ...", file=sys.stderr)
-        entries[tool] = _lock_one(tool, _distribution(tool, entries), version)
+        entries[tool] = _lock_one(tool, _distribution(tool, entries), version, base)
         print(f"  {tool} {entries[tool].version}: {len(entries[tool].requirements)} packages")
 
     # Known tools first in their usual order, then any others, so diffs stay small.
@@ -144,13 +153,15 @@ def _distribution(tool: str, entries: dict[str, LockedTool]) -> str:
     return entries[tool].distribution if tool in entries else KNOWN_DISTRIBUTIONS[tool]
 
 
-def _lock_one(tool: str, distribution: str, version: str | None) -> LockedTool:
+def _lock_one(
+    tool: str, distribution: str, version: str | None, base: str = sys.executable
+) -> LockedTool:
     """Install one tool in a scratch environment and describe what was installed."""
     with tempfile.TemporaryDirectory(prefix=f"secpipe-lock-{tool}-") as scratch:
-        # A fresh environment from the running Python, as secpipe builds them for users.
+        # A fresh environment from the base Python, as secpipe builds them for users.
         env = Path(scratch) / "env"
         python = str(env / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python"))
-        _run_step([sys.executable, "-m", "venv", str(env)], _STEP_TIMEOUT_S)
+        _run_step([base, "-m", "venv", str(env)], _STEP_TIMEOUT_S)
 
         # Resolve the whole closure as if the venv were empty: --ignore-installed makes the report
         # list pip or setuptools too when the tool needs them, not only what the venv lacked.

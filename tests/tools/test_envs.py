@@ -484,3 +484,16 @@ def test_cli_doctor_fails_on_a_damaged_environment(
 
     assert run_cli("tools", "doctor") == 3
     assert capsys.readouterr().out.startswith("FAIL fake-scanner 1.0.0: ")
+
+
+def test_gates_installing_at_once_do_not_trip_over_the_write_check(tmp_path: Path) -> None:
+    # Two gates of one run (one process) may both install checkov; each checks the cache can be
+    # written, and neither check may remove the other's probe file.
+    from concurrent.futures import ThreadPoolExecutor
+
+    root = tmp_path / "cache"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: _envs._prepare_cache(root), range(200)))
+
+    assert results == [None] * 200
+    assert list((root / "envs").iterdir()) == []
