@@ -46,7 +46,7 @@ class SharedRun:
         self.gates = frozenset(gates)
         self._pending = set(gates)
         self._requests: dict[str, _Request] = {}
-        self._results: dict[str, ToolOutput | SecpipeError | None] = {}
+        self._results: dict[str, ToolOutput | BaseException | None] = {}
         self._started = False
         self._done = False
         self._condition = threading.Condition()
@@ -85,8 +85,10 @@ class SharedRun:
 
         if executor:
             self._execute(runner)
-        result = self._results[gate]
-        if isinstance(result, SecpipeError):
+
+        # A gate handing in after the run was decided (it cannot, but if) runs the tool itself.
+        result = self._results.get(gate)
+        if isinstance(result, BaseException):
             raise result
         return result
 
@@ -94,19 +96,23 @@ class SharedRun:
         # Only requests with the same settings are merged; any difference and each runs alone.
         requests = dict(self._requests)
         identities = {request.identity for request in requests.values()}
-        results: dict[str, ToolOutput | SecpipeError | None]
-        if len(requests) < 2 or len(identities) > 1:
-            results = dict.fromkeys(requests)
-        else:
-            results = self._run_once(requests, runner)
-        with self._condition:
-            self._results.update(results)
-            self._done = True
-            self._condition.notify_all()
+        results: dict[str, ToolOutput | BaseException | None] = dict.fromkeys(requests)
+        try:
+            if len(requests) > 1 and len(identities) == 1:
+                results = self._run_once(requests, runner)
+        except BaseException as error:
+            # Whatever went wrong (a tool error, a bug, an interrupt) ends every gate's wait.
+            results = dict.fromkeys(requests, error)
+            raise
+        finally:
+            with self._condition:
+                self._results.update(results)
+                self._done = True
+                self._condition.notify_all()
 
     def _run_once(
         self, requests: dict[str, _Request], runner: Runner
-    ) -> dict[str, ToolOutput | SecpipeError | None]:
+    ) -> dict[str, ToolOutput | BaseException | None]:
         # Every gate's files in one run, in the gates' order and each file once.
         first = next(iter(requests.values())).context
         files = tuple(dict.fromkeys(path for r in requests.values() for path in r.context.files))

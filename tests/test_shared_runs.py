@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,9 @@ from typing import Any
 import pytest
 
 from secpipe._cli import main
+from secpipe._pipeline import ToolOptions
+from secpipe._shared import SharedRun
+from secpipe.tools import ToolContext, ToolOutput
 
 pytestmark = pytest.mark.scanners
 
@@ -143,3 +148,77 @@ def test_a_failed_shared_run_is_an_error_in_both_gates(
         [run] = [tool for tool in gate["tools"] if tool["name"] == "checkov"]
         assert gate["status"] == "error"
         assert "checkov failed" in run["error"]
+
+
+# --- the rendezvous itself, without a scanner -----------------------------------------------------
+
+
+def _context(root: Path, *files: str) -> ToolContext:
+    return ToolContext(
+        root=root,
+        files=files,
+        executable=root / "tool",
+        options=ToolOptions(),
+        timeout_s=10,
+        workdir=root,
+        env={},
+    )
+
+
+def _in_threads(calls: dict[str, Callable[[], object]]) -> dict[str, object]:
+    """Run each call in its own thread; what each returned or raised, by name."""
+    outcomes: dict[str, object] = {}
+
+    def call(name: str) -> None:
+        try:
+            outcomes[name] = calls[name]()
+        except Exception as error:
+            outcomes[name] = error
+
+    # Daemon threads: a regression that leaves a gate waiting must fail the test, not hang pytest.
+    threads = [threading.Thread(target=call, args=(name,), daemon=True) for name in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert not any(thread.is_alive() for thread in threads), "a gate is still waiting"
+    return outcomes
+
+
+def test_an_unexpected_failure_of_the_shared_run_ends_every_wait(tmp_path: Path) -> None:
+    shared = SharedRun("checkov", ["container", "kubernetes"])
+
+    def broken(context: ToolContext) -> ToolOutput:
+        raise RuntimeError("the adapter has a bug")
+
+    outcomes = _in_threads(
+        {
+            gate: lambda gate=gate: shared.run(gate, _context(tmp_path, f"{gate}.yaml"), broken)
+            for gate in ("container", "kubernetes")
+        }
+    )
+
+    assert all(isinstance(outcome, RuntimeError) for outcome in outcomes.values())
+
+
+def test_a_withdrawn_gate_lets_the_other_run_the_tool_itself(tmp_path: Path) -> None:
+    shared = SharedRun("checkov", ["container", "kubernetes"])
+    calls: list[tuple[str, ...]] = []
+
+    def runner(context: ToolContext) -> ToolOutput:
+        calls.append(context.files)
+        return ToolOutput()
+
+    def kubernetes() -> object:
+        return shared.run("kubernetes", _context(tmp_path, "k.yaml"), runner)
+
+    def container() -> object:
+        time.sleep(0.2)
+        shared.withdraw("container")
+        return "withdrew"
+
+    outcomes = _in_threads({"kubernetes": kubernetes, "container": container})
+
+    # None means "run it yourself": nobody shares, so the shared runner never ran.
+    assert outcomes == {"kubernetes": None, "container": "withdrew"}
+    assert calls == []
