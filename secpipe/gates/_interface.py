@@ -102,17 +102,26 @@ class ToolGate:
     def _run_tool(
         self, context: GateContext, tool: str
     ) -> tuple[ToolRun, list[RawFinding], list[str]]:
+        shared = context.shared.get(tool) if context.shared is not None else None
+        try:
+            return self._run_one_tool(context, tool, shared)
+        finally:
+            # Done with the tool, however: no gate waits for this one in a shared run any longer
+            # (a no-op when it handed its files in).
+            if shared is not None:
+                shared.withdraw(self.name)
+
+    def _run_one_tool(
+        self, context: GateContext, tool: str, shared: SharedRun | None
+    ) -> tuple[ToolRun, list[RawFinding], list[str]]:
         adapter = ADAPTERS[tool]()
         options = self.tool_options(context.settings, tool)
         files = tuple(path for path in context.files if adapter.wants(path))
         started = time.monotonic()
         context.progress.tool_started(context.stage, self.name, tool)
-        shared = context.shared.get(tool) if context.shared is not None else None
 
         # Nothing to scan is not a pass by accident: the tool is recorded as skipped.
         if not files:
-            if shared is not None:
-                shared.withdraw(self.name)
             run = ToolRun(
                 name=tool, status=GateStatus.SKIPPED, duration_s=0.0, error="no files for this tool"
             )
@@ -138,8 +147,6 @@ class ToolGate:
                 )
                 output = self._run_adapter(adapter, tool_context, context, version, shared)
         except SecpipeError as error:
-            if shared is not None:
-                shared.withdraw(self.name)
             # Fail closed: a tool that did not really run makes its gate an error, never a pass.
             run = ToolRun(
                 name=tool,
@@ -191,8 +198,6 @@ class ToolGate:
         hit = cache.load(key) if cache is not None and key is not None else None
         if hit is not None:
             logger.info("%s: reusing the cached result (inputs unchanged)", adapter.name)
-            if shared is not None:
-                shared.withdraw(self.name)
             return ToolOutput(
                 findings=list(hit.findings),
                 skipped_files=list(hit.skipped_files),

@@ -119,7 +119,6 @@ class CheckovAdapter(ToolAdapter):
                     finding = self._finding(report.check_type, failed, lines)
                     if finding is not None:
                         output.findings.append(finding)
-        output.skipped_files.extend(lines.problems)
         return output
 
     def _run_checkov(

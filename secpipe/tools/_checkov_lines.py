@@ -51,8 +51,6 @@ class LineFinder:
         """Start with empty caches."""
         self._manifests: dict[str, list[_Resource]] = {}
         self._dockerfiles: dict[str, int | None] = {}
-        #: Files that could not be read to find exact lines (the range start is used).
-        self.problems: list[str] = []
 
     def dockerfile_line(self, path: str, check_id: str, start: int, end: int) -> int:
         """The line of a Dockerfile finding: the final FROM for whole-file checks."""
