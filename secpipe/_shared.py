@@ -44,7 +44,7 @@ class SharedRun:
         self.tool = tool
         #: Every gate that may use the tool in this run.
         self.gates = frozenset(gates)
-        self._pending = set(gates)
+        self._pending = set(self.gates)
         self._requests: dict[str, _Request] = {}
         self._results: dict[str, ToolOutput | BaseException | None] = {}
         self._started = False
