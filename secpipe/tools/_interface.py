@@ -76,6 +76,13 @@ def read_json_report(path: Path, tool: str, *, exit_note: str) -> Any:
         raise ToolError(f"{tool} wrote no report ({exit_note})") from None
     except OSError as error:
         raise ToolError(f"{tool}: cannot read its report {path}: {error.strerror}") from None
+    return parse_json_report(text, tool, exit_note=exit_note)
+
+
+def parse_json_report(text: str, tool: str, *, exit_note: str) -> Any:
+    """Parse a JSON report a tool wrote (to a file or its output); garbage is a ToolError."""
+    if not text.strip():
+        raise ToolError(f"{tool} wrote no report ({exit_note})")
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import importlib.resources
 import logging
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,13 @@ from secpipe._findings import Confidence, Severity
 from secpipe._normalize import RawFinding
 from secpipe._paths import batches
 from secpipe._pipeline import SemgrepOptions
-from secpipe.tools._interface import ToolAdapter, ToolContext, ToolOutput, read_json_report
+from secpipe.tools._interface import (
+    ToolAdapter,
+    ToolContext,
+    ToolOutput,
+    parse_json_report,
+    read_json_report,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -173,15 +180,21 @@ class SemgrepAdapter(ToolAdapter):
         except _process.ProcessFailure as failure:
             raise ToolError(f"semgrep {failure.reason}") from None
         logger.debug("semgrep stderr:\n%s", completed.stderr)
-        if native:
-            report_path.write_text(completed.stdout, encoding="utf-8")
+        note = f"exit {completed.returncode}"
+
+        # The compiled front end prints its report; the Python one writes the --output file.
+        def read() -> Any:
+            if native:
+                return parse_json_report(completed.stdout, "semgrep", exit_note=note)
+            return read_json_report(report_path, "semgrep", exit_note=note)
+
         if completed.returncode not in _SUCCESS_CODES:
             meaning = _EXIT_MEANING.get(completed.returncode, "unexpected exit code")
-            detail = _fatal_message(report_path) or completed.describe()
+            detail = _fatal_message(read) or completed.describe()
             raise ToolError(f"semgrep exited {completed.returncode} ({meaning}): {detail}")
 
         # Read the report; an error entry of level "error" without a path is fatal.
-        data = read_json_report(report_path, "semgrep", exit_note=f"exit {completed.returncode}")
+        data = read()
         try:
             report = _Report.model_validate(data)
         except ValidationError as error:
@@ -267,9 +280,9 @@ def _skipped(errors: list[_Error]) -> list[str]:
     return skipped
 
 
-def _fatal_message(report_path: Path) -> str | None:
+def _fatal_message(read: Callable[[], Any]) -> str | None:
     try:
-        data = read_json_report(report_path, "semgrep", exit_note="")
+        data = read()
         errors = data.get("errors", []) if isinstance(data, dict) else []
         messages = [str(error.get("message", "")).strip() for error in errors]
         return "; ".join(message.splitlines()[0] for message in messages if message)[:400] or None
