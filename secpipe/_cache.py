@@ -41,9 +41,6 @@ from secpipe._version import __version__
 
 logger = logging.getLogger(__name__)
 
-#: Environment variable naming the cache folder (overrides ``<secpipe cache>/results``).
-CACHE_ENV_VAR = "SECPIPE_RESULT_CACHE"
-
 #: Bumped whenever the entry format changes, so old entries are simply misses.
 FORMAT_VERSION = 1
 
@@ -74,9 +71,15 @@ class CachedOutput:
 class ResultCache:
     """A folder of cache entries, one JSON file per key."""
 
-    def __init__(self, folder: Path) -> None:
-        """Use ``folder`` (created on the first store)."""
+    def __init__(self, folder: Path, outside_inputs: dict[str, str] | None = None) -> None:
+        """Use ``folder`` (created on the first store).
+
+        ``outside_inputs``, when given, is filled with the files and folders outside the scanned
+        tree that keys were made from (path to ``file`` or ``listing``): the executables, config
+        files and data folders a replay of the run must find unchanged (``secpipe/_replay.py``).
+        """
         self.folder = folder
+        self.outside_inputs = outside_inputs
         # Several tools read the same files (semgrep, bandit and detect-secrets all read the
         # Python sources): each file is hashed once while its size and time stay the same.
         self._digests: dict[tuple[str, int, int], str] = {}
@@ -118,6 +121,8 @@ class ResultCache:
         """
         # Every part goes into one JSON document, so no two different runs can collide by
         # concatenation.
+        self._note_outside("file", [executable])
+        self._note_outside("listing", config_files)
         try:
             document = {
                 "format": FORMAT_VERSION,
@@ -157,6 +162,7 @@ class ResultCache:
         JSON value the result depends on.
         """
         # The same one-document scheme as ``key``, with a kind of its own so the two never meet.
+        self._note_outside("listing", data)
         try:
             document = {
                 "format": FORMAT_VERSION,
@@ -175,6 +181,11 @@ class ResultCache:
             logger.debug("not caching %s: cannot read an input: %s", tool, error)
             return None
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def _note_outside(self, kind: str, paths: Iterable[Path]) -> None:
+        if self.outside_inputs is not None:
+            for path in paths:
+                self.outside_inputs.setdefault(str(Path(path).absolute()), kind)
 
     def load(self, key: str) -> CachedOutput | None:
         """The entry stored under ``key``, or None when there is none or it is unreadable."""
@@ -229,14 +240,6 @@ class ResultCache:
     def _path(self, key: str) -> Path:
         # Two-character fan-out keeps any one folder small on big monorepos.
         return self.folder / key[:2] / f"{key}.json"
-
-
-def default_folder(cache_root: Path) -> Path:
-    """The cache folder: ``$SECPIPE_RESULT_CACHE``, else ``<cache_root>/results``."""
-    configured = os.environ.get(CACHE_ENV_VAR)
-    if configured:
-        return Path(configured).expanduser().absolute()
-    return cache_root / "results"
 
 
 def file_digest(path: Path) -> str:

@@ -21,6 +21,7 @@ from secpipe._version import __version__
 
 if TYPE_CHECKING:
     # Only for annotations: the runner pulls in every gate, which `--version` must not load.
+    from secpipe._replay import Request
     from secpipe._runner import RunRequest
 
 logger = logging.getLogger("secpipe")
@@ -43,7 +44,9 @@ def _verbosity(parser: argparse.ArgumentParser) -> None:
         default=0,
         help="more output: -v debug logs and tracebacks, -vv raw tool output",
     )
-    group.add_argument("-q", "--quiet", action="store_true", help="only errors and the verdict")
+    group.add_argument(
+        "-q", "--quiet", action="store_true", help="only errors, policy violations and the verdict"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -166,29 +169,89 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from secpipe import _runner
+    from secpipe import _replay
+
+    # Validate the cheap options first: a replay must not hide a mistake in them.
+    formats = [item.strip() for item in args.format.split(",") if item.strip()]
+    if not Path(args.path).is_dir():
+        raise InvalidInputError(f"{args.path}: not a folder (or it does not exist)")
+    if args.jobs is not None and args.jobs < 1:
+        raise InvalidInputError("--jobs: must be at least 1")
+
+    # An unchanged tree and request: give back the recorded result without importing the rest.
+    cache = None if args.no_cache else _result_cache_folder()
+    replayable = _replay.request_for(args, formats, cache) if cache is not None else None
+    if replayable is not None:
+        with _timings.phase("replay"):
+            code = _replay.replay(replayable, quiet=args.quiet)
+        if code is not None:
+            _timings.write_if_requested()
+            return code
+    return _scan(args, formats, cache, replayable)
+
+
+def _scan(
+    args: argparse.Namespace,
+    formats: list[str],
+    cache: Path | None,
+    replayable: Request | None,
+) -> int:
+    """Run the gates, write the reports, and record the run for replay where that is exact."""
+    from secpipe import _replay, _runner
     from secpipe._console import TerminalProgress, summary
+    from secpipe._locations import cache_root
+    from secpipe._pipeline import DEFAULT_PIPELINE_NAME
     from secpipe._redact import scrub_known
+    from secpipe._waivers import DEFAULT_WAIVERS_NAME
     from secpipe.reports import write_reports
 
-    # Validate everything the user typed before any scanner starts.
-    formats = [item.strip() for item in args.format.split(",") if item.strip()]
+    # Validate everything the user typed before any scanner starts. A run that may be recorded
+    # has the cache note the outside files its keys are made from.
+    recorder = _replay.Recorder(replayable) if replayable is not None else None
     request = _run_request(
         args,
         baseline=args.baseline,
         waivers=args.waivers,
-        result_cache=None if args.no_cache else _result_cache_folder(),
+        result_cache=cache,
         changed_since=args.changed_since,
+        outside_inputs=recorder.outside if recorder is not None else None,
     )
+    if recorder is not None:
+        # The policy's files, the defaults looked for, and where scanners are looked up.
+        root = Path(args.path).absolute()
+        policy_files = [args.baseline, args.waivers, root / DEFAULT_WAIVERS_NAME]
+        if not request.pipeline.source.startswith("builtin:"):
+            policy_files.append(Path(request.pipeline.source).absolute())
+        recorder.add_inputs("file", [root / DEFAULT_PIPELINE_NAME, *filter(None, policy_files)])
+        recorder.add_inputs("file", [cache_root() / "envs", *_search_folders()])
+        recorder.start()
 
     # Run the gates with progress on stderr, then write every report.
     with TerminalProgress(quiet=args.quiet) as progress:
         report = _runner.run(request, progress)
     written = write_reports(report, args.output_dir, formats)
     _timings.write_if_requested()
+    names = [str(path) for path in written]
+    full, quiet = (scrub_known(summary(report, names, quiet=flag)) for flag in (False, True))
+    print(quiet if args.quiet else full)
 
-    print(scrub_known(summary(report, [str(path) for path in written])))
+    if recorder is not None:
+        recorder.finish(
+            tool_runs=[(run.name, run.status.value) for gate in report.gates for run in gate.tools],
+            exit_code=report.exit_code,
+            started_at=report.started_at.isoformat(),
+            outputs=written,
+            summaries={"full": full, "quiet": quiet},
+        )
     return report.exit_code
+
+
+def _search_folders() -> list[Path]:
+    # Folders a scanner or secpipe's own packages are found in: a new install changes them.
+    import os
+
+    folders = [Path(item) for item in os.environ.get("PATH", "").split(os.pathsep) if item]
+    return [*folders, *(Path(item) for item in sys.path if item)]
 
 
 def _run_request(args: argparse.Namespace, **extra: Any) -> RunRequest:
@@ -216,10 +279,9 @@ def _run_request(args: argparse.Namespace, **extra: Any) -> RunRequest:
 
 def _result_cache_folder() -> Path:
     # The cache lives beside the managed scanners unless SECPIPE_RESULT_CACHE points elsewhere.
-    from secpipe._cache import default_folder
-    from secpipe.tools._envs import cache_root
+    from secpipe._locations import result_cache_folder
 
-    return default_folder(cache_root())
+    return result_cache_folder()
 
 
 def _add_selection_options(parser: argparse.ArgumentParser) -> None:
@@ -369,7 +431,7 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     # Judge the union once and write the same reports one run would.
     report = _merge.merge(shards, loaded, inputs)
     written = write_reports(report, args.output_dir, formats)
-    print(scrub_known(summary(report, [str(path) for path in written])))
+    print(scrub_known(summary(report, [str(path) for path in written], quiet=args.quiet)))
     return report.exit_code
 
 

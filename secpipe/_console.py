@@ -17,6 +17,9 @@ from secpipe._findings import GateStatus, Report, Severity, ToolRun
 #: How many findings the terminal summary lists; the reports have them all.
 TOP_FINDINGS = 10
 
+#: Policy violations listed on the terminal; every one is in the reports.
+TOP_VIOLATIONS = 30
+
 _STATUS_MARK = {
     GateStatus.PASSED: "passed",
     GateStatus.FAILED: "FAILED",
@@ -94,12 +97,23 @@ class TerminalProgress:
                     self._stream.flush()
 
 
-def summary(report: Report, written: list[str]) -> str:
-    """The end-of-run summary: gates, the most severe findings, violations, verdict."""
-    lines = ["", _gate_table(report), ""]
+def summary(report: Report, written: list[str], *, quiet: bool = False) -> str:
+    """The end-of-run summary: gates, the most severe findings, violations, verdict.
+
+    ``quiet`` keeps what explains the verdict: gates that could not run, warnings, violations.
+    """
+    lines: list[str] = []
+    if quiet:
+        lines.extend(
+            f"error: {gate.stage}/{gate.name}: {gate.error or 'could not run'}"
+            for gate in report.gates
+            if gate.status is GateStatus.ERROR
+        )
+    else:
+        lines += ["", _gate_table(report), ""]
 
     # The most severe findings first; the reports carry the rest.
-    if report.findings:
+    if report.findings and not quiet:
         lines.append(f"Findings ({len(report.findings)}; most severe first):")
         for finding in report.findings[:TOP_FINDINGS]:
             where = f"{finding.path}:{finding.start_line}" if finding.start_line else finding.path
@@ -118,15 +132,20 @@ def summary(report: Report, written: list[str]) -> str:
         lines.append(f"warning: {warning}")
     if report.violations:
         lines.append(f"Policy violations ({len(report.violations)}):")
-        lines.extend(f"  - {violation.message}" for violation in report.violations)
-    if written:
+        shown = report.violations[:TOP_VIOLATIONS]
+        lines.extend(f"  - {violation.message}" for violation in shown)
+        if len(report.violations) > len(shown):
+            lines.append(f"  … and {len(report.violations) - len(shown)} more in the reports")
+    if written and not quiet:
         lines.append("Reports: " + ", ".join(written))
+    lines.append(_verdict(report))
+    return "\n".join(lines)
+
+
+def _verdict(report: Report) -> str:
     verdict = "PASSED" if report.passed else "FAILED"
     counts = _severity_counts(report)
-    lines.append(
-        f"secpipe: {verdict} (exit {report.exit_code}) — {counts} in {report.duration_s:.1f} s"
-    )
-    return "\n".join(lines)
+    return f"secpipe: {verdict} (exit {report.exit_code}) — {counts} in {report.duration_s:.1f} s"
 
 
 def _gate_table(report: Report) -> str:

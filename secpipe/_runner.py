@@ -55,6 +55,8 @@ class RunRequest:
     result_cache: Path | None = None
     #: Git revision: file-level gates then see only the files changed since it.
     changed_since: str | None = None
+    #: Filled, when given, with the outside files the result cache's keys were made from.
+    outside_inputs: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,11 @@ def _run_gates(
     changed: frozenset[str] | None = None,
 ) -> dict[str, GateOutcome]:
     limiter = Slots(jobs)
-    cache = _cache.ResultCache(request.result_cache) if request.result_cache else None
+    cache = (
+        _cache.ResultCache(request.result_cache, request.outside_inputs)
+        if request.result_cache
+        else None
+    )
     pipeline = request.pipeline.pipeline
     shared = _shared_runs(request, gates)
     pool = ThreadPoolExecutor(max_workers=max(1, len(gates)), thread_name_prefix="gate")

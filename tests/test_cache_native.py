@@ -58,8 +58,10 @@ def _run(project: Path, out: Path, gate: str, *extra: str) -> dict[str, Any]:
 
 
 def _entries(folder: Path) -> list[Path]:
-    """The result entries in a cache folder."""
-    return sorted(folder.rglob("*.json")) if folder.exists() else []
+    """The result entries in a cache folder (not the records of whole runs, kept for replay)."""
+    if not folder.exists():
+        return []
+    return sorted(path for path in folder.rglob("*.json") if "runs" not in path.parts)
 
 
 def _judged(report: dict[str, Any]) -> tuple[Any, ...]:

@@ -129,7 +129,7 @@ def test_a_waiver_passes_the_run_and_shows_in_every_report(
     out = tmp_path / "out"
 
     argv = ["run", str(project), "--pipeline", str(pipeline), "--output-dir", str(out)]
-    code = main([*argv, "--format", "sarif,markdown", "-q"])
+    code = main([*argv, "--format", "sarif,markdown"])
 
     assert code == 0
     high = [item for item in findings_json(out)["findings"] if item["severity"] == "high"]

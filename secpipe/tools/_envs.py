@@ -38,16 +38,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal, NamedTuple
 
-import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from secpipe._errors import InvalidInputError, SecpipeError, ToolError
+from secpipe._locations import HOME_ENV_VAR as HOME_ENV_VAR
+from secpipe._locations import cache_root as cache_root
 from secpipe._process import Completed, ProcessFailure, run
 
 logger = logging.getLogger(__name__)
-
-#: Where the cache lives when set; otherwise the platform's user cache folder.
-HOME_ENV_VAR = "SECPIPE_HOME"
 
 #: A lock file to use instead of the shipped ``lock.json`` (tests, CI runs with other pins).
 LOCK_ENV_VAR = "SECPIPE_TOOLS_LOCK"
@@ -213,14 +211,6 @@ def load_lock() -> ToolLock:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise error(f"the tool lock {path} is not valid: {where}: {first['msg']}") from None
-
-
-def cache_root() -> Path:
-    """Return the cache folder: ``$SECPIPE_HOME``, else the platform's user cache folder."""
-    configured = os.environ.get(HOME_ENV_VAR)
-    if configured:
-        return Path(configured).expanduser().absolute()
-    return Path(platformdirs.user_cache_dir("secpipe")).absolute()
 
 
 def scanner_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
