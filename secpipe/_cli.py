@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--no-cache",
         action="store_true",
-        help="run every scanner afresh instead of reusing results for unchanged inputs",
+        help="run every scanner afresh: reuse no cached result and replay no earlier run",
     )
     run.add_argument(
         "--changed-since",

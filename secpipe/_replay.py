@@ -84,6 +84,10 @@ _SHELL_ONLY_VARIABLES = frozenset(
     {"_", "OLDPWD", "PWD", "SHLVL", "COLUMNS", "LINES", "SECPIPE_TIMINGS"}
 )
 
+#: Records kept; the least recently written go first. A record holds a run's reports, and a
+#: request that differs every time (a CI job's own variables) would otherwise pile them up.
+MAX_RECORDS = 16
+
 #: How long before a run its inputs must have last changed for the run to be recorded.
 SETTLED_NS = 2_000_000_000
 
@@ -242,7 +246,10 @@ class Recorder:
         except (OSError, UnicodeDecodeError) as error:
             logger.debug("this run is not recorded for replay: %s", error)
             return False
-        return _write_json(self.request.record_path, record)
+        if not _write_json(self.request.record_path, record):
+            return False
+        _prune(self.request.record_path.parent, keep=MAX_RECORDS)
+        return True
 
     def _why_not(self, tool_runs: list[tuple[str, str]], exit_code: int) -> str | None:
         # Only results that follow from the covered inputs alone are replayed.
@@ -369,6 +376,18 @@ def _write_text(target: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _prune(folder: Path, *, keep: int) -> None:
+    # Another run may prune at the same moment: a record already gone is no error.
+    records = []
+    for path in folder.glob("*.json"):
+        try:
+            records.append((path.stat().st_mtime_ns, path))
+        except OSError:
+            continue
+    for _, path in sorted(records, reverse=True)[keep:]:
+        path.unlink(missing_ok=True)
 
 
 def _write_json(target: Path, data: Any) -> bool:

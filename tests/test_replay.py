@@ -331,3 +331,20 @@ def test_a_record_keeps_no_environment_value(
     (record,) = _records(tmp_path / "cache")
     assert token not in record.read_text()
     assert "DEPLOY_TOKEN" not in record.read_text()
+
+
+def test_only_the_latest_records_are_kept(
+    project: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_replay, "MAX_RECORDS", 2)
+    for number in range(4):
+        _run(project, tmp_path / f"out-{number}", capsys)
+
+    kept = _records(tmp_path / "cache")
+    assert len(kept) == 2
+    # The newest request (the last output folder) is among those kept.
+    latest = [record for record in kept if "out-3" in record.read_text()]
+    assert len(latest) == 1
