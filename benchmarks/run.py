@@ -603,8 +603,8 @@ the first run with the result cache, "warm" the re-run on the unchanged tree, wh
 recorded run (`secpipe/_replay.py`: nothing it depended on changed, so its reports are written
 again without importing the rest of secpipe). "tool results only" is the same re-run as a
 request never seen before (one more environment variable): no replay, but every scanner's result
-still comes from the result cache, and normalizing, judging and reports run afresh. That is the
-cost of a re-run after a change that touched no scanner input.
+still comes from the result cache, and normalizing, judging and reports run afresh: the cost of a
+re-run after a change that altered no scanner's input (a touched file, another variable).
 
 secpipe runs semgrep through its compiled front end (`semgrep scan --experimental`: the same
 engine, rules and findings, without the Python command line's start-up), and starts checkov once

@@ -230,6 +230,32 @@ def test_collector_paused_restores_the_collector_and_nests() -> None:
             gc.disable()
 
 
+def test_a_bulk_block_leaves_its_objects_out_of_the_next_collection() -> None:
+    was_enabled = gc.isenabled()
+    gc.enable()
+    gc.unfreeze()
+    try:
+        # A small block: nothing is frozen.
+        with collector_paused():
+            small = [[index] for index in range(100)]
+        assert gc.get_freeze_count() == 0
+
+        # A bulk block: what it made (and everything older) is out of the collector's sight.
+        with collector_paused():
+            bulk = [[index] for index in range(200_000)]
+        assert gc.get_freeze_count() >= len(bulk)
+        assert gc.isenabled()
+
+        # Reference counting still frees them.
+        survivor = bulk[0]
+        del bulk
+        assert survivor == [0] and small
+    finally:
+        gc.unfreeze()
+        if not was_enabled:
+            gc.disable()
+
+
 def test_mark_shares_findings_whose_status_is_right_and_resets_the_others() -> None:
     def finding(fingerprint: str, status: FindingStatus) -> Finding:
         return Finding(
