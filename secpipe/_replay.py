@@ -40,6 +40,7 @@ import hashlib
 import json
 import logging
 import os
+import secrets
 import sys
 import tempfile
 import time
@@ -365,10 +366,18 @@ def _read_text(path: Path) -> str:
         return stream.read()
 
 
-def _write_text(target: Path, text: str) -> None:
-    # Beside the target, then renamed: a reader sees the old report or the whole new one.
+def _write_text(target: Path, text: str, *, private: bool = False) -> None:
+    """Write ``text`` beside ``target``, then rename: readers see the old file or the new one.
+
+    A report gets the mode any new file gets (the umask decides), as when a run writes it; a
+    ``private`` file (a record) is readable by its owner only.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    if private:
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    else:
+        temporary = str(target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp"))
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
@@ -392,7 +401,7 @@ def _prune(folder: Path, *, keep: int) -> None:
 
 def _write_json(target: Path, data: Any) -> bool:
     try:
-        _write_text(target, json.dumps(data, separators=(",", ":")))
+        _write_text(target, json.dumps(data, separators=(",", ":")), private=True)
     except OSError as error:
         logger.warning("could not write the run record %s: %s", target, error)
         return False

@@ -105,6 +105,9 @@ def test_an_unchanged_tree_is_replayed_byte_for_byte(
     assert len(scans) == 1, "the unchanged tree was scanned again"
     assert again == code
     assert replayed == reports
+    # Written like any new file, as the run wrote them: the umask decides, not a private mode.
+    expected_mode = 0o666 & ~_umask()
+    assert {(out / name).stat().st_mode & 0o777 for name in replayed} == {expected_mode}
     assert printed_again.splitlines()[:-1] == printed.splitlines()[:-1]
     assert printed_again.splitlines()[-1] == printed.splitlines()[-1] + " (replayed)"
     assert "FAILED (exit 1)" in printed_again
@@ -114,6 +117,12 @@ def test_an_unchanged_tree_is_replayed_byte_for_byte(
     assert len(scans) == 1
     assert quiet.splitlines()[-1] == printed.splitlines()[-1] + " (replayed)"
     assert "Policy violations" in quiet and "Findings (" not in quiet
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def _same_size_edit(path: Path, old: str, new: str) -> None:
