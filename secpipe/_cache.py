@@ -37,6 +37,7 @@ from typing import Any
 
 from secpipe._findings import Confidence, Package, Severity
 from secpipe._normalize import RawFinding
+from secpipe._paths import folder_listing
 from secpipe._version import __version__
 
 logger = logging.getLogger(__name__)
@@ -249,32 +250,15 @@ def file_digest(path: Path) -> str:
 
 
 def listing_digest(path: Path) -> str:
-    """A digest of a file's or folder's listing: every file's name, size and modification time.
+    """A digest of a file's or folder's listing: every file's name, size and times.
 
     Cheap enough for thousands of files on every run; a rewritten file has a new time or size.
     """
-    digest = hashlib.sha256()
     if not path.is_dir():
         status = path.stat()
-        digest.update(f"{path.name}\0{status.st_size}\0{status.st_mtime_ns}\0".encode())
-        return digest.hexdigest()
-    # os.scandir with plain strings is several times quicker than Path.rglob on big folders.
-    _digest_folder(str(path), "", digest)
-    return digest.hexdigest()
-
-
-def _digest_folder(folder: str, prefix: str, digest: Any) -> None:
-    # Sorted by name at every level, so the digest does not depend on the directory order.
-    with os.scandir(folder) as listing:
-        entries = sorted(listing, key=lambda entry: entry.name)
-    for entry in entries:
-        if entry.is_dir():
-            _digest_folder(entry.path, f"{prefix}{entry.name}/", digest)
-        elif entry.is_file():
-            status = entry.stat()
-            digest.update(
-                f"{prefix}{entry.name}\0{status.st_size}\0{status.st_mtime_ns}\0".encode()
-            )
+        text = f"{path.name}\0{status.st_size}\0{status.st_mtime_ns}\0{status.st_ctime_ns}\n"
+        return hashlib.sha256(text.encode()).hexdigest()
+    return folder_listing(path)[0]
 
 
 def _code_digest(path: Path) -> str:

@@ -122,7 +122,7 @@ def request_for(args: argparse.Namespace, formats: Sequence[str], cache: Path) -
     description = {
         "format": FORMAT_VERSION,
         "secpipe": __version__,
-        "code": _listing(Path(__file__).parent, skipped_dirs=("__pycache__",))[0],
+        "code": _paths.folder_listing(Path(__file__).parent, ("__pycache__",))[0],
         "python": [sys.executable, sys.version],
         "cwd": os.getcwd(),
         "root": str(root),
@@ -299,40 +299,16 @@ def _tree_state(root: Path) -> _TreeState:
 def _state(kind: str, path: str) -> tuple[str, int]:
     """An outside input's state (compared on replay) and when it last changed."""
     if kind == "listing" and os.path.isdir(path):
-        return _listing(Path(path))
+        try:
+            return _paths.folder_listing(Path(path))
+        except OSError:
+            return "unreadable", 0
     try:
         status = os.stat(path)
     except OSError:
         return "absent", 0
     changed = max(status.st_mtime_ns, status.st_ctime_ns)
     return f"{status.st_size}:{status.st_ino}:{status.st_mtime_ns}:{status.st_ctime_ns}", changed
-
-
-def _listing(folder: Path, skipped_dirs: Iterable[str] = ()) -> tuple[str, int]:
-    """A digest of every file under ``folder`` (name, size, times) and the newest change."""
-    digest = hashlib.sha256()
-    newest = 0
-    pending = [(str(folder), "")]
-    while pending:
-        current, prefix = pending.pop()
-        try:
-            with os.scandir(current) as listing:
-                entries = sorted(listing, key=lambda entry: entry.name)
-        except OSError:
-            digest.update(f"{prefix}\0-\n".encode())
-            continue
-        for entry in entries:
-            if entry.is_dir():
-                if entry.name not in skipped_dirs:
-                    pending.append((entry.path, f"{prefix}{entry.name}/"))
-                continue
-            status = entry.stat()
-            newest = max(newest, status.st_mtime_ns, status.st_ctime_ns)
-            digest.update(
-                f"{prefix}{entry.name}\0{status.st_size}\0{status.st_mtime_ns}\0"
-                f"{status.st_ctime_ns}\n".encode()
-            )
-    return digest.hexdigest(), newest
 
 
 def _when(started_at: object) -> str:

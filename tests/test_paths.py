@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from secpipe._paths import batches, list_files, matches, select, to_repo_relative
+from secpipe._paths import (
+    batches,
+    folder_listing,
+    list_files,
+    matches,
+    select,
+    to_repo_relative,
+)
 
 
 @pytest.mark.parametrize(
@@ -79,3 +87,26 @@ def test_batches_keep_every_path_and_bound_the_size() -> None:
     groups = batches(paths, max_chars=1000)
     assert [path for group in groups for path in group] == paths
     assert all(sum(len(path) + 1 for path in group) <= 1000 for group in groups)
+
+
+def test_a_folder_listing_notices_a_rewrite_that_keeps_size_and_time(tmp_path: Path) -> None:
+    data = tmp_path / "db"
+    (data / "flask").mkdir(parents=True)
+    record = data / "flask" / "GHSA-1.json"
+    record.write_text('{"id": "GHSA-1"}')
+    (data / "__pycache__").mkdir()
+    before, newest = folder_listing(data, ("__pycache__",))
+    assert newest >= record.stat().st_mtime_ns
+
+    # Something appearing in a skipped folder changes nothing.
+    (data / "__pycache__" / "x.pyc").write_bytes(b"\0")
+    assert folder_listing(data, ("__pycache__",))[0] == before
+
+    # Same size, the old modification time put back: the change time still tells.
+    status = record.stat()
+    record.write_text('{"id": "GHSA-2"}')
+    os.utime(record, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert folder_listing(data, ("__pycache__",))[0] != before
+
+    with pytest.raises(OSError):
+        folder_listing(tmp_path / "missing")
