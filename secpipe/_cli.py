@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -170,16 +171,14 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from secpipe import _replay
+    from secpipe._locations import result_cache_folder
 
     # Validate the cheap options first: a replay must not hide a mistake in them.
     formats = [item.strip() for item in args.format.split(",") if item.strip()]
-    if not Path(args.path).is_dir():
-        raise InvalidInputError(f"{args.path}: not a folder (or it does not exist)")
-    if args.jobs is not None and args.jobs < 1:
-        raise InvalidInputError("--jobs: must be at least 1")
+    _check_folder_and_jobs(args)
 
     # An unchanged tree and request: give back the recorded result without importing the rest.
-    cache = None if args.no_cache else _result_cache_folder()
+    cache = None if args.no_cache else result_cache_folder()
     replayable = _replay.request_for(args, formats, cache) if cache is not None else None
     if replayable is not None:
         with _timings.phase("replay"):
@@ -248,8 +247,6 @@ def _scan(
 
 def _search_folders() -> list[Path]:
     # Folders a scanner or secpipe's own packages are found in: a new install changes them.
-    import os
-
     folders = [Path(item) for item in os.environ.get("PATH", "").split(os.pathsep) if item]
     return [*folders, *(Path(item) for item in sys.path if item)]
 
@@ -260,10 +257,7 @@ def _run_request(args: argparse.Namespace, **extra: Any) -> RunRequest:
     from secpipe._pipeline import find_pipeline
 
     root = Path(args.path)
-    if not root.is_dir():
-        raise InvalidInputError(f"{args.path}: not a folder (or it does not exist)")
-    if args.jobs is not None and args.jobs < 1:
-        raise InvalidInputError("--jobs: must be at least 1")
+    _check_folder_and_jobs(args)
     loaded = find_pipeline(root, args.pipeline)
     logger.info("pipeline: %s", loaded.source)
     return _runner.RunRequest(
@@ -277,11 +271,12 @@ def _run_request(args: argparse.Namespace, **extra: Any) -> RunRequest:
     )
 
 
-def _result_cache_folder() -> Path:
-    # The cache lives beside the managed scanners unless SECPIPE_RESULT_CACHE points elsewhere.
-    from secpipe._locations import result_cache_folder
-
-    return result_cache_folder()
+def _check_folder_and_jobs(args: argparse.Namespace) -> None:
+    # The checks that need nothing but the command line.
+    if not Path(args.path).is_dir():
+        raise InvalidInputError(f"{args.path}: not a folder (or it does not exist)")
+    if args.jobs is not None and args.jobs < 1:
+        raise InvalidInputError("--jobs: must be at least 1")
 
 
 def _add_selection_options(parser: argparse.ArgumentParser) -> None:
