@@ -203,6 +203,8 @@ def folder_listing(folder: Path, skipped_dirs: Iterable[str] = ()) -> tuple[str,
                 if entry.name not in skipped:
                     pending.append((entry.path, f"{prefix}{entry.name}/"))
                 continue
+            if not entry.is_file():
+                continue
             status = entry.stat()
             newest = max(newest, status.st_mtime_ns, status.st_ctime_ns)
             digest.update(
