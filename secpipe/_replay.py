@@ -155,17 +155,19 @@ def replay(request: Request, *, quiet: bool) -> int | None:
     if record is None:
         return None
 
-    # Same request, same day, same tree, same outside inputs: the same result.
-    if record.get("date") != _today() or record.get("request") != request.description:
-        return None
-    if record.get("tree") != _tree_state(request.root).digest:
-        logger.debug("not replaying: the tree changed since %s", record.get("started_at"))
-        return None
-    outside = record.get("outside")
-    if not isinstance(outside, list) or any(
-        _state(kind, path)[0] != expected for kind, path, expected in outside
-    ):
-        logger.debug("not replaying: an input outside the tree changed")
+    # Same request, same day, same tree, same outside inputs: the same result. A record of the
+    # wrong shape (written by hand, or by another version) is no replay, never an error.
+    try:
+        if record.get("date") != _today() or record.get("request") != request.description:
+            return None
+        if record.get("tree") != _tree_state(request.root).digest:
+            logger.debug("not replaying: the tree changed since %s", record.get("started_at"))
+            return None
+        if any(_state(kind, path)[0] != expected for kind, path, expected in record["outside"]):
+            logger.debug("not replaying: an input outside the tree changed")
+            return None
+    except (KeyError, TypeError, ValueError) as error:
+        logger.debug("not replaying the malformed record %s: %s", request.record_path, error)
         return None
 
     # Write every report again, exactly as the recorded run wrote it.
@@ -193,6 +195,8 @@ class Recorder:
 
     request: Request
     started_ns: int = 0
+    #: The day the run judged waivers by (a run may end after midnight).
+    day: str = ""
     tree: _TreeState | None = None
     #: Paths outside the tree the run read, by kind: ``file`` (stat) or ``listing`` (a folder).
     outside: dict[str, str] = field(default_factory=dict)
@@ -200,6 +204,7 @@ class Recorder:
     def start(self) -> None:
         """Note the time and the tree's state before any input is read."""
         self.started_ns = time.time_ns()
+        self.day = _today()
         self.tree = _tree_state(self.request.root)
 
     def add_inputs(self, kind: str, paths: Iterable[Path | str]) -> None:
@@ -236,7 +241,7 @@ class Recorder:
             record = {
                 "format": FORMAT_VERSION,
                 "request": self.request.description,
-                "date": _today(),
+                "date": self.day,
                 "started_at": started_at,
                 "tree": self.tree.digest if self.tree else None,
                 "outside": [[kind, path, state] for kind, path, state, _ in outside],

@@ -285,6 +285,35 @@ def test_a_corrupt_record_means_a_fresh_scan_that_records_again(
 
 
 @pytest.mark.parametrize(
+    "damage",
+    [
+        {"outside": [1, 2]},
+        {"outside": None},
+        {"outputs": "not a list"},
+        {"summary": []},
+        {"exit_code": "one"},
+    ],
+)
+def test_a_record_of_the_wrong_shape_means_a_fresh_scan_not_an_error(
+    project: Path,
+    tmp_path: Path,
+    scans: list[Path],
+    capsys: pytest.CaptureFixture[str],
+    damage: dict[str, Any],
+) -> None:
+    out = tmp_path / "out"
+    code, _, _ = _run(project, out, capsys)
+    (record,) = _records(tmp_path / "cache")
+    record.write_text(json.dumps({**json.loads(record.read_text()), **damage}))
+
+    again, printed, _ = _run(project, out, capsys)
+
+    assert again == code
+    assert len(scans) == 2
+    assert "(replayed)" not in printed
+
+
+@pytest.mark.parametrize(
     ("tool_runs", "recorded"),
     [
         ([("semgrep", "failed"), ("osv-offline", "passed")], True),
