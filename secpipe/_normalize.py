@@ -20,6 +20,7 @@ from pydantic import TypeAdapter
 from secpipe._bulk import collector_paused
 from secpipe._findings import Confidence, Finding, Package, Severity
 from secpipe._paths import to_repo_relative
+from secpipe._scales import SEVERITY_RANK
 from secpipe._timings import timed
 
 logger = logging.getLogger(__name__)
@@ -94,11 +95,12 @@ def _normalize(
     tool_order: Sequence[str],
 ) -> tuple[list[Finding], list[str]]:
     warnings: list[str] = []
-    located: list[RawFinding] = []
 
     # Paths: every finding must point inside the scanned root, or it is dropped with a warning.
     # Resolving a path touches the file system, so each distinct reported path is resolved once.
+    # In the same pass each finding joins the others reported at its place (file and line).
     relative_paths: dict[str, str | None] = {}
+    places: dict[tuple[str, int], list[RawFinding]] = {}
     for finding in raw:
         if finding.path in relative_paths:
             relative = relative_paths[finding.path]
@@ -109,38 +111,47 @@ def _normalize(
                 f"{finding.tool}: dropped a finding outside the scanned root: {finding.path}"
             )
             continue
-        start = max(finding.start_line, 0)
-        end = max(finding.end_line, start)
+        start = finding.start_line if finding.start_line > 0 else 0
+        end = finding.end_line if finding.end_line > start else start
         # Most findings already say it right; copying them anyway costs more than all the rest.
         if relative != finding.path or start != finding.start_line or end != finding.end_line:
-            located.append(replace(finding, path=relative, start_line=start, end_line=end))
+            finding = replace(finding, path=relative, start_line=start, end_line=end)
+        here = places.get((relative, start))
+        if here is None:
+            places[(relative, start)] = [finding]
         else:
-            located.append(finding)
+            here.append(finding)
 
     # Duplicates: the same weakness class (or CWE) at the same line from several tools is one.
-    groups: dict[tuple[str, int], list[_Group]] = {}
-    located.sort(key=_tool_order)
-    for finding in located:
-        place = (finding.path, finding.start_line)
-        slots = groups.get(place)
-        if slots is None:
-            groups[place] = [_Group([finding])]
-            continue
-        target = next((group for group in slots if group.accepts(finding)), None)
-        if target is None:
-            slots.append(_Group([finding]))
-        else:
-            target.members.append(finding)
-
+    # Within a place, findings are taken in tool order (a stable sort: one tool's own order
+    # stays), so which finding leads a group never depends on the order tools finished in.
     rank = {tool: index for index, tool in enumerate(tool_order)}
-    merged = [_merge(group, rank) for slots in groups.values() for group in slots]
+    merged: list[_Merged] = []
+    for members in places.values():
+        if len(members) == 1:
+            merged.append(_alone(members[0]))
+            continue
+        members.sort(key=_tool_and_rule)
+        groups: list[_Group] = []
+        for finding in members:
+            target = next((group for group in groups if group.accepts(finding)), None)
+            if target is None:
+                groups.append(_Group([finding]))
+            else:
+                target.members.append(finding)
+        merged.extend(_merge(group, rank) for group in groups)
     findings = _fingerprint(merged, gate, root)
-    findings.sort(key=lambda item: (-item.severity.rank, item.path, item.start_line, item.rule_id))
+    findings.sort(key=_report_order)
     return findings, warnings
 
 
-def _tool_order(finding: RawFinding) -> tuple[str, int, str, str]:
-    return (finding.path, finding.start_line, finding.tool, finding.rule_id)
+def _report_order(finding: Finding) -> tuple[int, str, int, str]:
+    # Most severe first, then by place and rule.
+    return (-SEVERITY_RANK[finding.severity], finding.path, finding.start_line, finding.rule_id)
+
+
+def _tool_and_rule(finding: RawFinding) -> tuple[str, str]:
+    return (finding.tool, finding.rule_id)
 
 
 class _Merged(NamedTuple):
@@ -162,7 +173,7 @@ def _merge(group: _Group, rank: dict[str, int]) -> _Merged:
     unranked = len(rank)
     members = sorted(
         members,
-        key=lambda item: (-_SEVERITY_RANK[item.severity], rank.get(item.tool, unranked), item.tool),
+        key=lambda item: (-SEVERITY_RANK[item.severity], rank.get(item.tool, unranked), item.tool),
     )
     primary = members[0]
     cwe = _sorted_cwes({cwe for member in members for cwe in member.cwe})
@@ -194,10 +205,6 @@ def _sorted_cwes(cwes: set[str]) -> tuple[str, ...]:
     if len(cwes) < 2:
         return tuple(cwes)
     return tuple(sorted(cwes, key=lambda text: int(text.split("-")[1])))
-
-
-#: Severity ranks by severity, without the property call (it adds up over 100,000 findings).
-_SEVERITY_RANK = {severity: severity.rank for severity in Severity}
 
 
 #: Validates every finding of a normalize call at once; cheaper than one model call each.
@@ -267,6 +274,9 @@ class _LineCache:
             except OSError:
                 raw = b""
             self._files[path] = raw.decode("utf-8", errors="replace").splitlines()
-        content = self._files[path][start - 1 : max(end, start)]
         # Indentation and spacing changes are not a new weakness.
+        if end <= start:
+            lines = self._files[path]
+            return " ".join(lines[start - 1].split()) if start <= len(lines) else ""
+        content = self._files[path][start - 1 : end]
         return "\n".join(" ".join(line.split()) for line in content)

@@ -26,6 +26,7 @@ from secpipe._findings import ContractScore, Finding, GateRun, GateStatus, Repor
 from secpipe._pipeline import KNOWN_GATES, LoadedPipeline
 from secpipe._policy import GateResult, decide, override_severities
 from secpipe._progress import ProgressSink, SilentProgress
+from secpipe._scales import SEVERITY_RANK
 from secpipe._shared import SharedRuns
 from secpipe._slots import Slots
 from secpipe._timings import timed
@@ -370,7 +371,7 @@ def judge(
 def _severity_order(finding: Finding) -> tuple[int, str, int, str, str]:
     # The fingerprint last makes the order total, so a merge orders exactly like one run.
     return (
-        -finding.severity.rank,
+        -SEVERITY_RANK[finding.severity],
         finding.path,
         finding.start_line,
         finding.rule_id,

@@ -22,14 +22,16 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """Order for comparisons: ``critical`` is 4, ``info`` is 0."""
-        return _SEVERITY_RANK[self]
+        return SEVERITY_RANK[self]
 
     def at_least(self, threshold: Severity) -> bool:
         """Whether this severity is as bad as ``threshold`` or worse."""
         return self.rank >= threshold.rank
 
 
-_SEVERITY_RANK = {
+#: Each severity's rank (``critical`` 4 … ``info`` 0): a plain lookup, for code that ranks
+#: findings by the 100,000 and cannot afford a property call for each.
+SEVERITY_RANK = {
     Severity.INFO: 0,
     Severity.LOW: 1,
     Severity.MEDIUM: 2,
