@@ -25,6 +25,7 @@ from secpipe._findings import (
     Report,
     Severity,
 )
+from secpipe._scales import SEVERITY_RANK
 from secpipe.reports._interface import Reporter
 
 SARIF_VERSION = "2.1.0"
@@ -208,9 +209,10 @@ def _rules(findings: list[Finding]) -> tuple[list[dict[str, Any]], dict[str, int
     rules: list[dict[str, Any]] = []
     for rule_id, group in by_rule.items():
         first = group[0]
-        worst = max((finding.severity for finding in group), key=lambda severity: severity.rank)
+        # The distinct values first: a rule of a big run has thousands of findings, not of values.
+        worst = max({finding.severity for finding in group}, key=SEVERITY_RANK.__getitem__)
         tags = ["security"]
-        _add_unique(tags, (cwe for finding in group for cwe in finding.cwe))
+        _add_unique(tags, dict.fromkeys(cwe for finding in group for cwe in finding.cwe))
         rule: dict[str, Any] = {
             "id": rule_id,
             "name": rule_id,
