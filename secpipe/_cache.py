@@ -37,7 +37,7 @@ from typing import Any
 
 from secpipe._findings import Confidence, Package, Severity
 from secpipe._normalize import RawFinding
-from secpipe._paths import folder_listing
+from secpipe._paths import SETTLED_NS, folder_listing
 from secpipe._version import __version__
 
 logger = logging.getLogger(__name__)
@@ -52,9 +52,6 @@ FORMAT_VERSION = 1
 #: fetches no policies, severities or suppressions: its output follows from its version, its
 #: checks and options, its config files and the files it reads.
 CACHEABLE_TOOLS = frozenset({"semgrep", "bandit", "detect-secrets", "checkov"})
-
-#: How old a file's modification time must be before its digest is reused within a run.
-_SETTLED_NS = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -85,10 +82,8 @@ class ResultCache:
         # Python sources): each file is hashed once while its size and time stay the same.
         self._digests: dict[tuple[str, int, int], str] = {}
         self._digests_lock = threading.Lock()
-        # A file written in the last moments before this run could be written again within the
-        # same tick of the file system's clock, same size, unnoticed: such files are never
-        # remembered, only hashed (git treats its index the same way).
-        self._settled_before_ns = time.time_ns() - _SETTLED_NS
+        # A file written in the last moments before this run is never remembered, only hashed.
+        self._settled_before_ns = time.time_ns() - SETTLED_NS
 
     def _file_digest(self, path: Path) -> str:
         """``file_digest`` of ``path``, remembered while the file's size and time are unchanged."""

@@ -22,7 +22,7 @@ from secpipe._version import __version__
 
 if TYPE_CHECKING:
     # Only for annotations: the runner pulls in every gate, which `--version` must not load.
-    from secpipe._replay import Request
+    from secpipe._replay import Recorder
     from secpipe._runner import RunRequest
 
 logger = logging.getLogger("secpipe")
@@ -178,25 +178,29 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _check_folder_and_jobs(args)
 
     # An unchanged tree and request: give back the recorded result without importing the rest.
+    # The tree is looked at once, before anything is read: for the replay, and on a miss for
+    # the run (its file list) and its record.
     cache = None if args.no_cache else result_cache_folder()
     replayable = _replay.request_for(args, formats, cache) if cache is not None else None
+    recorder = None
     if replayable is not None:
         with _timings.phase("replay"):
-            code = _replay.replay(replayable, quiet=args.quiet)
+            recorder = _replay.Recorder(replayable)
+            code = _replay.replay(replayable, recorder.start(), quiet=args.quiet)
         if code is not None:
             _timings.write_if_requested()
             return code
-    return _scan(args, formats, cache, replayable)
+    return _scan(args, formats, cache, recorder)
 
 
 def _scan(
     args: argparse.Namespace,
     formats: list[str],
     cache: Path | None,
-    replayable: Request | None,
+    recorder: Recorder | None,
 ) -> int:
     """Run the gates, write the reports, and record the run for replay where that is exact."""
-    from secpipe import _replay, _runner
+    from secpipe import _runner
     from secpipe._console import TerminalProgress, summary
     from secpipe._locations import cache_root
     from secpipe._pipeline import DEFAULT_PIPELINE_NAME
@@ -205,8 +209,8 @@ def _scan(
     from secpipe.reports import write_reports
 
     # Validate everything the user typed before any scanner starts. A run that may be recorded
-    # has the cache note the outside files its keys are made from.
-    recorder = _replay.Recorder(replayable) if replayable is not None else None
+    # scans the files its recorder listed, and has the cache note the outside files its keys
+    # are made from.
     request = _run_request(
         args,
         baseline=args.baseline,
@@ -214,6 +218,7 @@ def _scan(
         result_cache=cache,
         changed_since=args.changed_since,
         outside_inputs=recorder.outside if recorder is not None else None,
+        files=recorder.tree.files if recorder is not None and recorder.tree else None,
     )
     if recorder is not None:
         # The policy's files, the defaults looked for, and where scanners are looked up.
@@ -223,7 +228,6 @@ def _scan(
             policy_files.append(Path(request.pipeline.source).absolute())
         recorder.add_inputs("file", [root / DEFAULT_PIPELINE_NAME, *filter(None, policy_files)])
         recorder.add_inputs("file", [cache_root() / "envs", *_search_folders()])
-        recorder.start()
 
     # Run the gates with progress on stderr, then write every report.
     with TerminalProgress(quiet=args.quiet) as progress:

@@ -19,6 +19,11 @@ from pathlib import Path, PurePosixPath
 
 logger = logging.getLogger(__name__)
 
+#: How long ago a file must have last changed before its size and times are trusted to stand
+#: for its content: a file system's clock can be that coarse, and a file rewritten within one
+#: tick, same size, would look unchanged (git treats its index the same way).
+SETTLED_NS = 2_000_000_000
+
 #: Folders never scanned: version-control metadata and secpipe's own output.
 ALWAYS_SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".secpipe"})
 

@@ -90,7 +90,7 @@ _SHELL_ONLY_VARIABLES = frozenset(
 MAX_RECORDS = 16
 
 #: How long before a run its inputs must have last changed for the run to be recorded.
-SETTLED_NS = 2_000_000_000
+SETTLED_NS = _paths.SETTLED_NS
 
 
 @dataclass(frozen=True)
@@ -149,8 +149,11 @@ def _environment_digest() -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def replay(request: Request, *, quiet: bool) -> int | None:
-    """Replay the recorded run of ``request`` and return its exit code, or None to run afresh."""
+def replay(request: Request, tree: _TreeState, *, quiet: bool) -> int | None:
+    """Replay the recorded run of ``request`` and return its exit code, or None to run afresh.
+
+    ``tree`` is the tree's state now (``Recorder.start`` takes it, for the run too on a miss).
+    """
     record = _load(request.record_path)
     if record is None:
         return None
@@ -160,7 +163,7 @@ def replay(request: Request, *, quiet: bool) -> int | None:
     try:
         if record.get("date") != _today() or record.get("request") != request.description:
             return None
-        if record.get("tree") != _tree_state(request.root).digest:
+        if record.get("tree") != tree.digest:
             logger.debug("not replaying: the tree changed since %s", record.get("started_at"))
             return None
         if any(_state(kind, path)[0] != expected for kind, path, expected in record["outside"]):
@@ -201,11 +204,15 @@ class Recorder:
     #: Paths outside the tree the run read, by kind: ``file`` (stat) or ``listing`` (a folder).
     outside: dict[str, str] = field(default_factory=dict)
 
-    def start(self) -> None:
-        """Note the time and the tree's state before any input is read."""
+    def start(self) -> _TreeState:
+        """Note the time and the tree's state before any input is read; return that state.
+
+        The state's file list is the one the run scans, so the tree is listed once.
+        """
         self.started_ns = time.time_ns()
         self.day = _today()
         self.tree = _tree_state(self.request.root)
+        return self.tree
 
     def add_inputs(self, kind: str, paths: Iterable[Path | str]) -> None:
         """Add outside inputs of one kind (``file`` or ``listing``)."""
@@ -278,6 +285,9 @@ class Recorder:
 
 @dataclass(frozen=True)
 class _TreeState:
+    """The files a run scans (``secpipe._paths.list_files``) and a digest of their identities."""
+
+    files: tuple[str, ...]
     digest: str
     newest_ns: int
 
@@ -286,7 +296,8 @@ def _tree_state(root: Path) -> _TreeState:
     """The listing of the files a run scans, with each file's identity and times."""
     digest = hashlib.sha256()
     newest = 0
-    for name in sorted(_paths.list_files(root)):
+    files = tuple(_paths.list_files(root))
+    for name in files:
         try:
             status = os.stat(os.path.join(root, name))
         except OSError:
@@ -298,7 +309,7 @@ def _tree_state(root: Path) -> _TreeState:
             f"{name}\0{status.st_size}\0{status.st_ino}\0{status.st_mtime_ns}\0"
             f"{status.st_ctime_ns}\n".encode()
         )
-    return _TreeState(digest.hexdigest(), newest)
+    return _TreeState(files, digest.hexdigest(), newest)
 
 
 def _state(kind: str, path: str) -> tuple[str, int]:

@@ -58,6 +58,8 @@ class RunRequest:
     changed_since: str | None = None
     #: Filled, when given, with the outside files the result cache's keys were made from.
     outside_inputs: dict[str, str] | None = None
+    #: The tree's files (``_paths.list_files``) when the caller has just listed them.
+    files: Sequence[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,7 @@ def run(request: RunRequest, progress: ProgressSink | None = None) -> Report:
     first_stage = {gate: next(s for s, gates in selected if gate in gates) for gate in unique_gates}
 
     # List the tree once; every gate filters the same list with its own globs.
-    all_files = tuple(_paths.list_files(root))
+    all_files = tuple(request.files if request.files is not None else _paths.list_files(root))
     logger.info("scanning %d files under %s", len(all_files), root)
     changed, scope_warnings = _changed_scope(request, root, all_files, unique_gates)
 
